@@ -1,0 +1,533 @@
+"""Strict parser of the WHATWG event-stream format: lenient parsers (sseclient, httpx-sse) silently repair framing errors, and a conformance suite must see them.
+
+It follows the HTML Living Standard, "Server-sent events", sections "Parsing an event
+stream" and "Interpreting an event stream", step by step, and records what a browser
+would silently swallow.
+
+Map of the module::
+
+    SseParser            incremental: feed(bytes) -> [Event], close() -> [Event]
+    ├── records          comments, unknown_fields, line_endings, bom, retry, last_event_id
+    └── problems         framing problems (strict mode): invalid UTF-8, stream ended inside an event
+    Event                one dispatched event: type, data, id, retry, raw_lines
+    parse(bytes)         whole stream at once -> (events, parser)
+    read_events(resp)    drive a streaming httpx.Response with real bounds -> StreamResult
+    StreamOutcome        complete | total_timeout | event_timeout | too_many_events | too_large
+                         | transport_error
+    decode_flowise(ev)   Flowise's JSON envelope {"event": name, "data": payload} -> FlowiseEvent
+
+What the standard says and this parser does:
+
+- Bytes are decoded as UTF-8. Invalid sequences become U+FFFD, as in a browser; in
+  strict mode each one is also a problem naming its byte offset in the stream.
+- One leading BOM is stripped. A second one is a character of the first line, so
+  ``\\ufeff\\ufeffdata: x`` is a field named ``"\\ufeffdata"``: unknown, ignored.
+- A line ends with CR LF, LF or CR. A CR at the end of a chunk ends the line at once;
+  an LF at the start of the next chunk is then the second half of a CR LF, not a
+  blank line.
+- ``:`` starts a comment. ``name:value`` is a field; one space after the colon is
+  removed. A line without a colon is a field with an empty value. Field names are
+  compared literally (``Data`` is an unknown field).
+- ``data`` lines are joined with LF. A blank line dispatches; a block whose data
+  buffer is empty (only ``event:``, ``id:``, comments, ...) dispatches nothing, but
+  its ``id`` still becomes the last event ID.
+- ``id`` is ignored when it contains NUL. The last event ID is not reset between
+  events: every later event carries it until a new ``id`` field changes it.
+- ``retry`` is used only when it is one or more ASCII digits (not ``" 10"``,
+  ``"-1"``, ``"1e3"`` nor other scripts' digits).
+- At the end of the stream, an unfinished event is discarded, never dispatched. In
+  strict mode any line after the last blank line (a lone comment too) or an
+  unterminated line is the problem ``"stream ended inside an event"``: the
+  standard's grammar (``event = *( comment / field ) end-of-line``) ends every block
+  with a blank line.
+- Mixed line endings are allowed by the standard; they are recorded, not a problem.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import re
+import time
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "END_INSIDE_EVENT",
+    "Event",
+    "FlowiseEvent",
+    "SseParser",
+    "StreamOutcome",
+    "StreamResult",
+    "decode_flowise",
+    "parse",
+    "read_events",
+]
+
+END_INSIDE_EVENT = "stream ended inside an event"
+"""The problem recorded when the stream ends before the blank line that closes a block."""
+
+_MIB = 1024 * 1024
+_EOL = re.compile(r"[\r\n]")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """One dispatched event, as a browser's ``MessageEvent`` would see it.
+
+    ``id`` is the stream's last event ID at dispatch time (it persists across
+    events, as the standard says); ``None`` until the stream sends a valid ``id``
+    field. ``retry`` is the reconnection time set by a valid ``retry`` field in this
+    event's own block, else ``None`` (the stream-wide value is ``SseParser.retry``).
+    ``raw_lines`` are the decoded lines of the block, comments included, without
+    their line endings and without the blank line that dispatched it.
+    """
+
+    type: str = "message"
+    data: str
+    id: str | None = None
+    retry: int | None = None
+    raw_lines: tuple[str, ...] = ()
+
+
+class SseParser:
+    """Incremental event-stream parser that records everything it ignores.
+
+    >>> p = SseParser()
+    >>> [e.data for e in p.feed(b":heartbeat\\n\\nmessage:\\ndata:{}\\n\\n")]
+    ['{}']
+    >>> p.comments, p.unknown_fields, p.close(), p.problems
+    (['heartbeat'], ['message'], [], [])
+
+    Attributes (read them, do not change them):
+
+    - ``comments``: the text after ``:`` of every comment line, in order.
+    - ``unknown_fields``: the name of every ignored field, once per occurrence.
+    - ``line_endings``: the line endings seen, a subset of ``{"\\n", "\\r", "\\r\\n"}``.
+    - ``problems``: framing problems, only when ``strict`` (the default).
+    - ``bom``: whether one leading BOM was stripped.
+    - ``retry``: the stream's reconnection time from the last valid ``retry`` field.
+    - ``last_event_id``: the last valid ``id`` seen, even in an undispatched block.
+    """
+
+    def __init__(self, *, strict: bool = True) -> None:
+        self.strict = strict
+        self.comments: list[str] = []
+        self.unknown_fields: list[str] = []
+        self.line_endings: set[str] = set()
+        self.problems: list[str] = []
+        self.bom = False
+        self.retry: int | None = None
+        self.last_event_id: str | None = None
+        self.closed = False
+        # decoding
+        self._undecoded = b""  # an unfinished UTF-8 sequence held for the next chunk
+        self._offset = 0  # stream offset of self._undecoded[0]
+        self._started = False  # first character seen (BOM handled)
+        # line splitting
+        self._partial: list[str] = []  # text of the current, unterminated line
+        self._after_cr = False  # the last line ended with CR; an LF next completes CR LF
+        # the block being built (interpretation buffers)
+        self._data: list[str] = []
+        self._type = ""
+        self._block_retry: int | None = None
+        self._block_lines: list[str] = []
+
+    def feed(self, chunk: bytes) -> list[Event]:
+        """Consume bytes; return the events that blank lines in them dispatched."""
+        if self.closed:
+            raise ValueError("SseParser.feed() called after close()")
+        return self._feed_text(self._decode(chunk, final=False))
+
+    def close(self) -> list[Event]:
+        """Signal the end of the stream.
+
+        The standard discards any unfinished event, so this returns no event (the
+        list is there for symmetry with ``feed``). In strict mode an unfinished
+        event, or an unfinished UTF-8 sequence, is recorded in ``problems``.
+        """
+        if self.closed:
+            return []
+        events = self._feed_text(self._decode(b"", final=True))
+        if self._after_cr:
+            self.line_endings.add("\r")
+            self._after_cr = False
+        if self._block_lines or any(self._partial):
+            self._problem(END_INSIDE_EVENT)
+        self._partial.clear()
+        self._reset_block()
+        self.closed = True
+        return events
+
+    # decoding ------------------------------------------------------------
+
+    def _decode(self, chunk: bytes, *, final: bool) -> str:
+        buf = self._undecoded + chunk
+        base = self._offset
+        out: list[str] = []
+        pos = 0
+        while pos < len(buf):
+            try:
+                out.append(buf[pos:].decode("utf-8"))
+                pos = len(buf)
+            except UnicodeDecodeError as exc:
+                start, end = pos + exc.start, pos + exc.end
+                out.append(buf[pos:start].decode("utf-8"))
+                truncated = end == len(buf) and exc.reason == "unexpected end of data"
+                if truncated and not final:
+                    pos = start  # wait for the rest of the sequence
+                    break
+                where = " (the stream ended inside it)" if truncated else ""
+                self._problem(
+                    f"invalid UTF-8 at byte offset {base + start}: {buf[start:end]!r}{where}"
+                )
+                out.append("\ufffd")
+                pos = end
+        self._undecoded = buf[pos:]
+        self._offset = base + pos
+        text = "".join(out)
+        if text and not self._started:
+            self._started = True
+            if text[0] == "\ufeff":
+                self.bom = True
+                text = text[1:]
+        return text
+
+    # lines -----------------------------------------------------------------
+
+    def _feed_text(self, text: str) -> list[Event]:
+        events: list[Event] = []
+        i, n = 0, len(text)
+        if self._after_cr and n:
+            self._after_cr = False
+            if text[0] == "\n":
+                self.line_endings.add("\r\n")
+                i = 1
+            else:
+                self.line_endings.add("\r")
+        while i < n:
+            m = _EOL.search(text, i)
+            if m is None:
+                self._partial.append(text[i:])
+                break
+            end = m.start()
+            self._partial.append(text[i:end])
+            line = "".join(self._partial)
+            self._partial.clear()
+            if text[end] == "\n":
+                self.line_endings.add("\n")
+                i = end + 1
+            elif end + 1 == n:
+                self._after_cr = True  # CR or the first half of CR LF: decided later
+                i = n
+            elif text[end + 1] == "\n":
+                self.line_endings.add("\r\n")
+                i = end + 2
+            else:
+                self.line_endings.add("\r")
+                i = end + 1
+            event = self._process_line(line)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _process_line(self, line: str) -> Event | None:
+        if line == "":
+            return self._dispatch()
+        self._block_lines.append(line)
+        if line[0] == ":":
+            self.comments.append(line[1:])
+            return None
+        name, colon, value = line.partition(":")
+        if colon and value[:1] == " ":
+            value = value[1:]
+        if name == "event":
+            self._type = value
+        elif name == "data":
+            self._data.append(value)
+        elif name == "id":
+            if "\0" not in value:
+                self.last_event_id = value
+        elif name == "retry":
+            if _ASCII_DIGITS.fullmatch(value):
+                self.retry = self._block_retry = int(value)
+        else:
+            self.unknown_fields.append(name)
+        return None
+
+    def _dispatch(self) -> Event | None:
+        event = None
+        if self._data:  # the standard's "data buffer is not empty"
+            event = Event(
+                type=self._type or "message",
+                data="\n".join(self._data),
+                id=self.last_event_id,
+                retry=self._block_retry,
+                raw_lines=tuple(self._block_lines),
+            )
+        self._reset_block()
+        return event
+
+    def _reset_block(self) -> None:
+        self._data = []
+        self._type = ""
+        self._block_retry = None
+        self._block_lines = []
+
+    def _problem(self, message: str) -> None:
+        if self.strict:
+            self.problems.append(message)
+
+
+def parse(data: bytes, *, strict: bool = True) -> tuple[list[Event], SseParser]:
+    """Parse a whole stream; the parser is returned for what it recorded."""
+    parser = SseParser(strict=strict)
+    events = parser.feed(data)
+    events += parser.close()
+    return events, parser
+
+
+# reading from HTTP ---------------------------------------------------------------
+
+
+class StreamOutcome(str, enum.Enum):
+    """Why ``read_events`` stopped reading; compares equal to its value."""
+
+    COMPLETE = "complete"  # the server closed the stream
+    TOTAL_TIMEOUT = "total_timeout"  # the overall deadline passed
+    EVENT_TIMEOUT = "event_timeout"  # no event for event_timeout, bytes or not
+    TOO_MANY_EVENTS = "too_many_events"  # more than max_events events
+    TOO_LARGE = "too_large"  # more than max_bytes bytes
+    TRANSPORT_ERROR = "transport_error"  # connection reset, broken chunking, ...
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class StreamResult:
+    """What ``read_events`` saw. ``elapsed`` is in seconds since it was called."""
+
+    events: list[Event]
+    parser: SseParser
+    outcome: StreamOutcome
+    elapsed: float
+    bytes_read: int
+    detail: str
+
+
+def read_events(
+    response: httpx.Response,
+    *,
+    total_timeout: float,
+    event_timeout: float,
+    max_events: int = 10_000,
+    max_bytes: int = 16 * _MIB,
+    parser: SseParser | None = None,
+) -> StreamResult:
+    """Read the event stream of a streaming ``httpx.Response`` within firm bounds.
+
+    The caller must open the request with a read timeout no longer than
+    ``event_timeout``, e.g.::
+
+        timeout = httpx.Timeout(5.0, read=event_timeout)
+        with client.stream("POST", url, json=body, timeout=timeout) as response:
+            result = read_events(response, total_timeout=60, event_timeout=event_timeout)
+
+    A ``ValueError`` is raised otherwise, since a silent server would then block
+    forever. Each read of ``response.iter_raw()`` then blocks at most
+    ``event_timeout``, and the wall clock is checked after every chunk, so the call
+    returns within ``total_timeout + event_timeout`` even when a server trickles a
+    byte at a time. (Only network transports enforce the read timeout; a mock
+    transport's stream is trusted.)
+
+    Stops with ``complete`` when the server closes the stream (then, and only
+    then, ``parser.close()`` runs); ``total_timeout``; ``event_timeout`` when no
+    event was dispatched for ``event_timeout`` seconds, even if comments or
+    partial lines keep arriving; ``too_many_events`` (the first ``max_events``
+    events are kept); ``too_large`` (only the first ``max_bytes`` bytes are parsed,
+    ``bytes_read`` counts all received); ``transport_error``. The response is
+    closed in every case. Raw bytes are read, so a ``Content-Encoding`` is not
+    undone: ask for ``Accept-Encoding: identity``.
+    """
+    for name, value in (("total_timeout", total_timeout), ("event_timeout", event_timeout)):
+        if not value > 0 or math.isinf(value):
+            raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
+    if max_events < 1 or max_bytes < 1:
+        raise ValueError(f"max_events and max_bytes must be >= 1, got {max_events}, {max_bytes}")
+    read_timeout = _read_timeout(response, event_timeout)
+
+    import httpx  # at call time: the parser itself needs no HTTP library
+
+    parser = parser if parser is not None else SseParser()
+    events: list[Event] = []
+    received = 0
+    start = last_event = time.monotonic()
+    deadline = start + total_timeout
+    outcome = StreamOutcome.COMPLETE
+    detail = "the server closed the stream"
+    chunks = response.iter_raw()
+    try:
+        for chunk in chunks:
+            now = time.monotonic()
+            received += len(chunk)
+            over = received - max_bytes
+            new = parser.feed(chunk[: len(chunk) - over] if over > 0 else chunk)
+            if new:
+                last_event = now
+                events.extend(new)
+            if len(events) > max_events:
+                del events[max_events:]
+                outcome = StreamOutcome.TOO_MANY_EVENTS
+                detail = f"more than max_events={max_events} events"
+                break
+            if over > 0:
+                outcome = StreamOutcome.TOO_LARGE
+                detail = f"more than max_bytes={max_bytes} bytes"
+                break
+            if now >= deadline:
+                outcome = StreamOutcome.TOTAL_TIMEOUT
+                detail = f"still open after total_timeout={total_timeout} s"
+                break
+            if now - last_event >= event_timeout:
+                outcome = StreamOutcome.EVENT_TIMEOUT
+                detail = (
+                    f"no event for {now - last_event:.2f} s (event_timeout={event_timeout} s)"
+                    " although bytes kept arriving"
+                )
+                break
+        else:
+            events.extend(parser.close())
+    except httpx.TimeoutException:
+        now = time.monotonic()
+        if now >= deadline:
+            outcome = StreamOutcome.TOTAL_TIMEOUT
+            detail = f"still open after total_timeout={total_timeout} s"
+        else:
+            outcome = StreamOutcome.EVENT_TIMEOUT
+            detail = (
+                f"no bytes for the read timeout ({read_timeout} s), no event for"
+                f" {now - last_event:.2f} s (event_timeout={event_timeout} s)"
+            )
+    except httpx.TransportError as exc:
+        outcome = StreamOutcome.TRANSPORT_ERROR
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    finally:
+        if isinstance(chunks, Generator):
+            chunks.close()
+        response.close()
+    return StreamResult(
+        events=events,
+        parser=parser,
+        outcome=outcome,
+        elapsed=time.monotonic() - start,
+        bytes_read=received,
+        detail=detail,
+    )
+
+
+def _read_timeout(response: httpx.Response, event_timeout: float) -> float | None:
+    """The request's read timeout; refuse one that could block past event_timeout."""
+    try:
+        request = response.request
+    except RuntimeError:  # a response built in memory, with no request
+        return None
+    timeouts = request.extensions.get("timeout") or {}
+    read = timeouts.get("read")
+    if read is None or read > event_timeout:
+        raise ValueError(
+            f"the request's read timeout is {read!r}; it must be at most event_timeout"
+            f"={event_timeout}: open it with timeout=httpx.Timeout(connect, read=event_timeout)"
+        )
+    return float(read)
+
+
+# Flowise -----------------------------------------------------------------------
+
+
+class FlowiseEvent(NamedTuple):
+    """A decoded Flowise event: the name and payload from the JSON in ``data``."""
+
+    name: str
+    data: object
+
+
+def decode_flowise(event: Event) -> FlowiseEvent:
+    """Decode Flowise's envelope: ``data`` must be exactly ``{"event": name, "data": payload}``.
+
+    Flowise puts the real event name inside the JSON (the SSE type is always
+    ``message``). Raises ``ValueError`` saying what is wrong: not JSON (NaN and
+    duplicate keys included), not an object, a missing or extra key, or a name that
+    is not a non-empty string.
+    """
+    try:
+        value = json.loads(
+            event.data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant
+        )
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"Flowise event data is not JSON ({exc.msg} at char {exc.pos}): {_clip(event.data)}"
+        ) from None
+    if not isinstance(value, dict):
+        raise ValueError(
+            'Flowise event data must be a JSON object {"event": name, "data": payload},'
+            f" got {_json_type(value)}: {_clip(event.data)}"
+        )
+    missing = sorted({"event", "data"} - value.keys())
+    extra = sorted(value.keys() - {"event", "data"})
+    if missing or extra:
+        what = "; ".join(
+            part
+            for part in (
+                f"missing key(s) {', '.join(map(repr, missing))}" if missing else "",
+                f"unexpected key(s) {', '.join(map(repr, extra))}" if extra else "",
+            )
+            if part
+        )
+        raise ValueError(
+            f'Flowise event data must have exactly the keys "event" and "data": {what}:'
+            f" {_clip(event.data)}"
+        )
+    name = value["event"]
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            f'Flowise "event" must be a non-empty string, got {_json_type(name)} {name!r}'
+        )
+    return FlowiseEvent(name, value["data"])
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"Flowise event data is not strict JSON: duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"Flowise event data is not strict JSON: {name} is not a JSON value")
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
