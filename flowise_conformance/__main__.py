@@ -1,0 +1,3 @@
+from flowise_conformance.cli import main
+
+raise SystemExit(main())

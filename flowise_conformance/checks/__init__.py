@@ -1,0 +1,15 @@
+"""Checks over observed responses: small, pure, named; each raises ConformanceFailure.
+
+    ConformanceFailure(AssertionError)   the server broke the spec (a test FAILS)
+    HarnessError (errors.py)             the suite could not do its work (a test ERRORS)
+"""
+from __future__ import annotations
+
+from flowise_conformance.checks.core import (
+    ConformanceFailure,
+    expect_error_shape,
+    expect_json,
+    expect_status,
+)
+
+__all__ = ["ConformanceFailure", "expect_error_shape", "expect_json", "expect_status"]

@@ -1,0 +1,78 @@
+"""Status, JSON and error-shape checks, with 'Expected / Received' messages."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import httpx
+import jsonschema
+
+from flowise_conformance.redact import redact
+
+EXCERPT = 500
+
+
+class ConformanceFailure(AssertionError):
+    """A requirement of the spec that the server did not meet."""
+
+    def __init__(self, title: str, expected: str, received: str, hint: str = "") -> None:
+        self.title = title
+        message = f"{title}\n  Expected: {expected}\n  Received: {received}"
+        if hint:
+            message += f"\n  Hint: {hint}"
+        super().__init__(redact(message))
+
+
+def describe(response: httpx.Response) -> str:
+    ctype = response.headers.get("content-type", "(no content-type)")
+    try:
+        body = response.text
+    except httpx.ResponseNotRead:
+        body = "<streamed>"
+    if len(body) > EXCERPT:
+        body = body[:EXCERPT] + f"... ({len(body)} chars)"
+    return f"{response.status_code} {ctype} {body!r} for {response.request.method} {response.request.url.path}"
+
+
+def expect_status(response: httpx.Response, *allowed: int, why: str = "") -> None:
+    if response.status_code not in allowed:
+        wanted = " or ".join(str(s) for s in allowed)
+        raise ConformanceFailure(why or f"Unexpected status {response.status_code}", f"status {wanted}", describe(response))
+
+
+def expect_json(response: httpx.Response) -> Any:
+    ctype = response.headers.get("content-type", "")
+    if not ctype.split(";")[0].strip().lower().endswith(("/json", "+json")):
+        raise ConformanceFailure("Response is not JSON", "Content-Type application/json", describe(response))
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ConformanceFailure("Response body is not valid JSON", "a JSON body", f"{exc}: {describe(response)}") from None
+
+
+@lru_cache(maxsize=1)
+def error_schema() -> dict[str, Any]:
+    """The spec's one error shape (components/schemas/Error)."""
+    from flowise_conformance.spec import component_schema
+
+    return component_schema("Error")
+
+
+def expect_error_shape(response: httpx.Response) -> dict[str, Any]:
+    """A 4xx/5xx carries the documented JSON error: {statusCode, success:false, message, stack}."""
+    body = expect_json(response)
+    try:
+        jsonschema.validate(body, error_schema())
+    except jsonschema.ValidationError as exc:
+        raise ConformanceFailure(
+            f"Error body of {response.status_code} does not match the Error schema",
+            "{statusCode: <status>, success: false, message: <string>, stack: ...}",
+            f"{exc.message} in {describe(response)}",
+        ) from None
+    if body.get("statusCode") != response.status_code:
+        raise ConformanceFailure(
+            "Error body's statusCode differs from the HTTP status",
+            f"statusCode {response.status_code}",
+            describe(response),
+        )
+    return body

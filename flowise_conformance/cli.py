@@ -1,0 +1,171 @@
+"""Command line: ``flowise-conformance run|serve|...``.
+
+Exit codes (outcomes.ExitCode): 0 every required check passed; 1 conformance failures;
+2 usage, configuration, connection or harness error; 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from flowise_conformance import __version__, paths
+from flowise_conformance.errors import FcError, UsageError
+from flowise_conformance.outcomes import ExitCode
+
+
+def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    import pytest
+
+    from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, load_target
+    from flowise_conformance.embedded import EmbeddedServer
+    from flowise_conformance.preflight import probe
+    from flowise_conformance.run import ENV_PREFLIGHT_DONE, ENV_SERVER_VERSION
+    from flowise_conformance.redact import register_secret
+
+    target = load_target(base_url=args.base_url, api_key=args.api_key, target_file=args.target)
+    server: EmbeddedServer | None = None
+    env_backup = dict(os.environ)
+    try:
+        if not target.base_url:
+            print("flowise-conformance: no base URL given: starting the embedded reference server", file=sys.stderr)
+            server = EmbeddedServer(faults=tuple(args.reference_fault or ()), body_limit=target.body_limit).start()
+            os.environ[ENV_BASE_URL] = server.base_url or ""
+            os.environ[ENV_API_KEY] = server.api_key
+            target = load_target(target_file=args.target)
+        elif args.reference_fault:
+            raise UsageError("--reference-fault applies to the embedded server only (no --base-url)")
+        register_secret(target.api_key)
+        version = probe(target)
+        os.environ[ENV_PREFLIGHT_DONE] = "1"
+        if version:
+            os.environ[ENV_SERVER_VERSION] = version
+        argv = ["-p", "flowise_conformance.pytest_plugin", "--import-mode=importlib", "-p", "no:cacheprovider",
+                "--report-dir", args.report_dir, "-o", "console_output_style=count",
+                "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        if args.base_url:
+            argv += ["--base-url", args.base_url]
+        if args.target:
+            argv += ["--target", args.target]
+        if args.run_id:
+            argv += ["--run-id", args.run_id]
+        selected = [a for a in pytest_args if not a.startswith("-")]
+        suites = paths.suites_dir()
+        argv += ["--rootdir", str(suites), "--confcutdir", str(suites), "-c", os.devnull]
+        if not selected:
+            argv.append(str(suites))
+        argv += pytest_args
+        code = pytest.main(argv)
+    finally:
+        if server is not None:
+            server.stop()
+        os.environ.clear()
+        os.environ.update(env_backup)
+    return _exit_code(int(code))
+
+
+def _exit_code(pytest_code: int) -> int:
+    if pytest_code == 0:
+        return ExitCode.OK
+    if pytest_code == 1:
+        return ExitCode.FAILURES
+    if pytest_code == 2:
+        return ExitCode.INTERRUPTED
+    if pytest_code == 5:
+        print("flowise-conformance: no test was selected", file=sys.stderr)
+    return ExitCode.USAGE
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from flowise_conformance.reference.faults import all_faults
+
+    known = {f.name: f for f in all_faults()}
+    if args.list_faults:
+        width = max(len(n) for n in known)
+        for fault in known.values():
+            print(f"{fault.name:<{width}}  {fault.doc}")
+        return ExitCode.OK
+    unknown = [f for f in args.fault or () if f not in known]
+    if unknown:
+        raise UsageError(f"unknown fault(s): {', '.join(unknown)} (see: flowise-conformance serve --list-faults)")
+    import secrets
+
+    from flowise_conformance.embedded import ENV_REFERENCE_KEY
+    from flowise_conformance.reference.app import ServerSettings
+    from flowise_conformance.reference.server import bind_loopback, serve_forever
+
+    api_key = args.api_key or os.environ.get(ENV_REFERENCE_KEY) or secrets.token_urlsafe(24)
+    settings = ServerSettings(api_key=api_key, body_limit=args.body_limit, faults=frozenset(args.fault or ()))
+    try:
+        sock = bind_loopback(args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    if args.ready_file:
+        tmp = Path(args.ready_file + ".tmp")
+        tmp.write_text(base_url + "\n")
+        tmp.replace(args.ready_file)
+    else:
+        shown = "(from --api-key)" if args.api_key else api_key
+        print(f"reference server on {base_url}  API key: {shown}  faults: {', '.join(sorted(settings.faults)) or 'none'}",
+              flush=True)
+    serve_forever(settings, sock)
+    return ExitCode.OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flowise-conformance", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the suites against a target (default: the embedded reference server)",
+                         description="Unknown options are passed to pytest (e.g. -k, -x, -n 2).")
+    run.add_argument("--base-url", help="origin of the server under test (env FLOWISE_BASE_URL)")
+    run.add_argument("--api-key", help="API key (env FLOWISE_API_KEY); prefer the env var: options show in ps")
+    run.add_argument("--target", help="target file (TOML)")
+    run.add_argument("--report-dir", default="reports", help="reports go to REPORT_DIR/<run-id>/ (default: reports)")
+    run.add_argument("--run-id", help="use this run id instead of a new one")
+    run.add_argument("--reference-fault", action="append", metavar="NAME",
+                     help="switch on a fault in the embedded reference server (self-tests)")
+
+    serve = sub.add_parser("serve", help="run the embedded reference server alone")
+    serve.add_argument("--port", type=int, default=3000, help="loopback port (0: a free one; default 3000)")
+    serve.add_argument("--api-key", help="the key clients must send (default: random, printed)")
+    serve.add_argument("--fault", action="append", metavar="NAME", help="switch on a fault (repeatable)")
+    serve.add_argument("--list-faults", action="store_true", help="list the faults and exit")
+    serve.add_argument("--body-limit", type=int, default=50 * 1024 * 1024, help="bytes (default 52428800)")
+    serve.add_argument("--ready-file", help=argparse.SUPPRESS)
+    _add_optional_commands(sub)
+    return parser
+
+
+def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    try:
+        from flowise_conformance.flowise_launcher.cli import add_subparser
+    except ImportError:
+        return
+    add_subparser(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["run"]:
+            args, rest = parser.parse_known_args(argv)
+            return _run(args, rest)
+        args = parser.parse_args(argv)
+        if args.command == "serve":
+            return _serve(args)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.error(f"unknown command {args.command}")
+        return int(handler(args))
+    except FcError as exc:
+        print(f"flowise-conformance: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        print("flowise-conformance: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED

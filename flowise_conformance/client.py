@@ -1,0 +1,165 @@
+"""The HTTP client every suite uses: one target, bounded timeouts, no redirects, a transcript.
+
+Each exchange is recorded (redacted) so a failing test can show what it sent and got,
+with a curl command that reproduces it.
+"""
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from flowise_conformance.config import Target
+from flowise_conformance.redact import REDACTED, redact
+
+API = "/api/v1"
+BODY_EXCERPT = 2000
+
+
+@dataclass
+class Exchange:
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str | None = None
+    elapsed: float | None = None
+    error: str | None = None
+
+    def as_curl(self) -> str:
+        parts = ["curl", "-sS", "-X", self.method]
+        for name, value in self.request_headers.items():
+            if name.lower() in ("host", "content-length", "accept-encoding", "connection", "user-agent", "accept"):
+                continue
+            parts += ["-H", f"{name}: {value}"]
+        if self.request_body is not None:
+            parts += ["--data-binary", self.request_body]
+        parts.append(self.url)
+        return redact(" ".join(shlex.quote(p) for p in parts))
+
+    def render(self) -> str:
+        lines = [f"> {self.method} {self.url}"]
+        lines += [f"> {k}: {v}" for k, v in self.request_headers.items()]
+        if self.request_body is not None:
+            lines += [">", "> " + self.request_body[:BODY_EXCERPT]]
+        if self.error:
+            lines.append(f"! {self.error}")
+        else:
+            lines.append(f"< {self.status} ({self.elapsed:.3f}s)" if self.elapsed is not None else f"< {self.status}")
+            lines += [f"< {k}: {v}" for k, v in self.response_headers.items()]
+            if self.response_body:
+                lines += ["<", "< " + self.response_body[:BODY_EXCERPT]]
+        lines.append("reproduce: " + self.as_curl())
+        return redact("\n".join(lines))
+
+
+def _safe_headers(headers: httpx.Headers) -> dict[str, str]:
+    out = {}
+    for name, value in headers.items():
+        out[name] = f"Bearer {REDACTED}" if name.lower() == "authorization" and value.startswith("Bearer ") else (
+            REDACTED if name.lower() == "authorization" else value
+        )
+    return out
+
+
+def _body_text(content: bytes | None, limit: int = BODY_EXCERPT) -> str | None:
+    if content is None:
+        return None
+    text = content[:limit].decode("utf-8", errors="replace")
+    return text + (f"... ({len(content)} bytes)" if len(content) > limit else "")
+
+
+class FlowiseClient:
+    """A thin layer over ``httpx.Client`` bound to one target.
+
+    ``authed=False`` sends no Authorization header unless a test passes one.
+    """
+
+    def __init__(self, target: Target, *, authed: bool = True, transport: httpx.BaseTransport | None = None,
+                 on_exchange: Callable[[Exchange, httpx.Response | None], None] | None = None) -> None:
+        if not target.base_url:
+            raise ValueError("target has no base_url")
+        headers = {"Authorization": f"Bearer {target.api_key}"} if authed and target.api_key else {}
+        t = target.timeouts
+        self.target = target
+        self.transcript: list[Exchange] = []
+        self.on_exchange = on_exchange
+        self._http = httpx.Client(
+            base_url=target.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(t.read, connect=t.connect),
+            follow_redirects=False,
+            transport=transport,
+            trust_env=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def url(self, path: str) -> str:
+        return path if path.startswith("/") else f"{API}/{path}"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        request = self._http.build_request(method, self.url(path), **kwargs)
+        return self.send(request)
+
+    def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        try:
+            body = request.content
+        except httpx.RequestNotRead:
+            body = None
+        exchange = Exchange(request.method, str(request.url), _safe_headers(request.headers),
+                            "<streamed body>" if body is None else _body_text(body))
+        self.transcript.append(exchange)
+        try:
+            response = self._http.send(request, stream=stream)
+        except httpx.HTTPError as exc:
+            exchange.error = f"{type(exc).__name__}: {exc}"
+            if self.on_exchange:
+                self.on_exchange(exchange, None)
+            raise
+        exchange.status = response.status_code
+        exchange.response_headers = dict(response.headers)
+        exchange.elapsed = response.elapsed.total_seconds() if not stream else None
+        if not stream:
+            exchange.response_body = _body_text(response.content)
+        else:
+            exchange.response_body = "<streamed>"
+        if self.on_exchange:
+            self.on_exchange(exchange, response)
+        return response
+
+    @contextmanager
+    def stream(self, method: str, path: str, *, read_timeout: float | None = None, **kwargs: Any) -> Iterator[httpx.Response]:
+        timeout = httpx.Timeout(read_timeout or self.target.timeouts.stream_event, connect=self.target.timeouts.connect)
+        request = self._http.build_request(method, self.url(path), timeout=timeout, **kwargs)
+        response = self.send(request, stream=True)
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("PUT", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kw)
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError):
+        return None

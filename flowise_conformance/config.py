@@ -1,0 +1,207 @@
+"""The target under test: where it is, how to authenticate, what it claims to support.
+
+Sources, highest precedence first: command-line options, environment variables,
+the target file (TOML), built-in defaults.
+
+    option        env var                   target file key
+    --base-url    FLOWISE_BASE_URL          base_url
+    --api-key     FLOWISE_API_KEY           api_key, or api_key_env = "NAME OF ENV VAR"
+    --target      FLOWISE_TARGET            (the file itself)
+
+A bad value names its source and field and ends the run with exit code 2.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from flowise_conformance.errors import UsageError
+
+ENV_BASE_URL = "FLOWISE_BASE_URL"
+ENV_API_KEY = "FLOWISE_API_KEY"
+ENV_TARGET = "FLOWISE_TARGET"
+
+DEFAULT_BODY_LIMIT = 50 * 1024 * 1024  # Flowise's FLOWISE_FILE_SIZE_LIMIT default, "50mb"
+
+# Resources and features a target may declare unsupported: their tests are skipped, never passed.
+KNOWN_CAPABILITIES = frozenset(
+    {
+        "chatflows", "prediction", "streaming", "uploads", "assistants", "document_store",
+        "document_store_loaders", "chatmessage", "tools", "variables", "feedback", "attachments",
+        "vector_upsert", "apikey", "rate_limit", "multipart_limit",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 3.0
+    read: float = 30.0
+    stream_total: float = 30.0  # a whole SSE stream
+    stream_event: float = 15.0  # the gap between two SSE events
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "read", "stream_total", "stream_event"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 3600:
+                raise UsageError(f"timeouts.{name} must be a number of seconds in (0, 3600], got {value!r}")
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    name: str = ""
+    timeouts: Timeouts = Timeouts()
+    body_limit: int = DEFAULT_BODY_LIMIT
+    multipart_limit: int | None = None
+    capabilities: Mapping[str, bool] = field(default_factory=dict)
+    fixtures: Mapping[str, str] = field(default_factory=dict)
+    source: str = "defaults"  # where base_url came from, for messages
+
+    def supports(self, capability: str) -> bool:
+        return bool(self.capabilities.get(capability, True))
+
+    def redacted(self) -> dict[str, Any]:
+        """The configuration as it may appear in reports: the key is never shown."""
+        return {
+            "base_url": self.base_url,
+            "api_key": "[REDACTED]" if self.api_key else None,
+            "name": self.name,
+            "timeouts": vars(self.timeouts),
+            "body_limit": self.body_limit,
+            "multipart_limit": self.multipart_limit,
+            "capabilities": dict(self.capabilities),
+            "fixtures": dict(self.fixtures),
+        }
+
+
+def normalize_base_url(value: str, source: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{source}: base URL must look like http://HOST:PORT, got {value!r}")
+    if parts.query or parts.fragment:
+        raise UsageError(f"{source}: base URL must not have a query or fragment, got {value!r}")
+    try:
+        parts.port
+    except ValueError:
+        raise UsageError(f"{source}: base URL has an invalid port: {value!r}") from None
+    path = parts.path.rstrip("/")
+    if path.endswith("/api/v1"):  # accept the API root too, store the origin
+        path = path[: -len("/api/v1")]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise UsageError(f"target file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"target file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read target file {path}: {exc.strerror}") from None
+
+
+_FILE_KEYS = {
+    "name", "base_url", "api_key", "api_key_env", "timeouts", "limits", "capabilities", "fixtures",
+}
+
+
+def _from_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    data = _read_file(path)
+    where = f"target file {path}"
+    unknown = sorted(set(data) - _FILE_KEYS)
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_FILE_KEYS))}")
+    out: dict[str, Any] = {}
+    if "name" in data:
+        out["name"] = _expect(data["name"], str, where, "name")
+    if "base_url" in data:
+        out["base_url"] = normalize_base_url(_expect(data["base_url"], str, where, "base_url"), where)
+    if "api_key" in data and "api_key_env" in data:
+        raise UsageError(f"{where}: give api_key or api_key_env, not both")
+    if "api_key" in data:
+        out["api_key"] = _expect(data["api_key"], str, where, "api_key")
+    if "api_key_env" in data:
+        var = _expect(data["api_key_env"], str, where, "api_key_env")
+        if var not in env:
+            raise UsageError(f"{where}: api_key_env names {var}, which is not set in the environment")
+        out["api_key"] = env[var]
+    if "timeouts" in data:
+        table = _expect(data["timeouts"], dict, where, "timeouts")
+        allowed = {"connect", "read", "stream_total", "stream_event"}
+        bad = sorted(set(table) - allowed)
+        if bad:
+            raise UsageError(f"{where}: unknown key(s) in [timeouts]: {', '.join(bad)}")
+        out["timeouts"] = Timeouts(**table)
+    if "limits" in data:
+        table = _expect(data["limits"], dict, where, "limits")
+        bad = sorted(set(table) - {"body_bytes", "multipart_bytes"})
+        if bad:
+            raise UsageError(f"{where}: unknown key(s) in [limits]: {', '.join(bad)}")
+        if "body_bytes" in table:
+            out["body_limit"] = _positive_int(table["body_bytes"], where, "limits.body_bytes")
+        if "multipart_bytes" in table:
+            out["multipart_limit"] = _positive_int(table["multipart_bytes"], where, "limits.multipart_bytes")
+    if "capabilities" in data:
+        table = _expect(data["capabilities"], dict, where, "capabilities")
+        for key, value in table.items():
+            if key not in KNOWN_CAPABILITIES:
+                raise UsageError(
+                    f"{where}: unknown capability {key!r}; known: {', '.join(sorted(KNOWN_CAPABILITIES))}"
+                )
+            _expect(value, bool, where, f"capabilities.{key}")
+        out["capabilities"] = dict(table)
+    if "fixtures" in data:
+        table = _expect(data["fixtures"], dict, where, "fixtures")
+        for key, value in table.items():
+            _expect(value, str, where, f"fixtures.{key}")
+        out["fixtures"] = dict(table)
+    return out
+
+
+def _expect(value: Any, kind: type, where: str, key: str) -> Any:
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise UsageError(f"{where}: {key} must be a {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _positive_int(value: Any, where: str, key: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise UsageError(f"{where}: {key} must be a positive integer, got {value!r}")
+    return value
+
+
+def load_target(
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    target_file: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Target:
+    """Merge option > env > file > defaults into one validated Target."""
+    env = os.environ if env is None else env
+    merged: dict[str, Any] = {}
+    file_path = target_file or env.get(ENV_TARGET) or None
+    if file_path:
+        merged.update(_from_file(Path(file_path), env))
+        if "base_url" in merged:
+            merged["source"] = f"target file {file_path}"
+    if env.get(ENV_BASE_URL):
+        merged["base_url"] = normalize_base_url(env[ENV_BASE_URL], f"env {ENV_BASE_URL}")
+        merged["source"] = f"env {ENV_BASE_URL}"
+    if env.get(ENV_API_KEY):
+        merged["api_key"] = env[ENV_API_KEY]
+    if base_url:
+        merged["base_url"] = normalize_base_url(base_url, "--base-url")
+        merged["source"] = "--base-url"
+    if api_key:
+        merged["api_key"] = api_key
+    return replace(Target(), **merged)

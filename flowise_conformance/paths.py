@@ -1,0 +1,28 @@
+"""Where the shipped spec and suites are: inside the wheel, or at the root of a checkout."""
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_BUNDLE = PACKAGE_DIR / "_bundle"
+_CHECKOUT = PACKAGE_DIR.parent
+
+
+def _pick(name: str) -> Path:
+    for base in (_BUNDLE, _CHECKOUT):
+        candidate = base / name
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"cannot find the shipped '{name}/' directory (looked in {_BUNDLE} and {_CHECKOUT})")
+
+
+def suites_dir() -> Path:
+    return _pick("suites")
+
+
+def spec_dir() -> Path:
+    return _pick("spec")
+
+
+def spec_file() -> Path:
+    return spec_dir() / "openapi.yaml"

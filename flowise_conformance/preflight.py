@@ -1,0 +1,37 @@
+"""Before any test: is the base URL reachable, and is it a Flowise API? (bounded to ~5 s)"""
+from __future__ import annotations
+
+import httpx
+
+from flowise_conformance.config import Target
+from flowise_conformance.errors import TargetUnreachable
+
+BUDGET = 4.0  # seconds for the whole probe, so a dead target fails in under 5 s
+
+
+def probe(target: Target) -> str | None:
+    """Raise TargetUnreachable with one clear line, else return the server version if it says."""
+    url = f"{target.base_url}/api/v1/ping"
+    headers = {"Authorization": f"Bearer {target.api_key}"} if target.api_key else {}
+    timeout = httpx.Timeout(BUDGET, connect=min(target.timeouts.connect, BUDGET))
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as http:
+            response = http.get(url, headers=headers)
+            body = response.text[:120]
+            if response.status_code != 200 or body.strip() != "pong":
+                raise TargetUnreachable(
+                    f"{target.base_url} is not a Flowise API: GET /api/v1/ping answered "
+                    f"{response.status_code} {body!r}, expected 200 'pong'"
+                )
+            try:
+                version = http.get(f"{target.base_url}/api/v1/version", headers=headers, timeout=2.0)
+                data = version.json() if version.status_code == 200 else None
+                return data.get("version") if isinstance(data, dict) else None
+            except (httpx.HTTPError, ValueError):
+                return None
+    except httpx.ConnectError as exc:
+        raise TargetUnreachable(f"cannot reach {target.base_url}: connection failed ({exc})") from None
+    except httpx.TimeoutException:
+        raise TargetUnreachable(f"cannot reach {target.base_url}: no answer to GET /api/v1/ping within {BUDGET:.0f} s") from None
+    except httpx.HTTPError as exc:
+        raise TargetUnreachable(f"cannot reach {target.base_url}: {type(exc).__name__}: {exc}") from None

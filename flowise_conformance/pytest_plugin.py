@@ -1,0 +1,330 @@
+"""The pytest plugin: target options, fixtures, markers, transcripts, cleanup and reports.
+
+Loaded by ``flowise-conformance run`` (``-p``) and by the checkout's root ``conftest.py``.
+It is inert for tests that use none of its fixtures; it starts the embedded reference
+server only when suites are collected and no base URL is configured.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from flowise_conformance import paths
+from flowise_conformance.client import FlowiseClient
+from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, Target, load_target
+from flowise_conformance.embedded import EmbeddedServer
+from flowise_conformance.errors import FcError
+from flowise_conformance.outcomes import LEVELS, Outcome
+from flowise_conformance.preflight import probe
+from flowise_conformance.redact import redact, register_secret
+from flowise_conformance.report.summary import RunSummary, TestResult, iso_now
+from flowise_conformance.run import ENV_PREFLIGHT_DONE, ENV_RUN_ID, ENV_SERVER_VERSION, RunContext, new_run_id
+from flowise_conformance.tracker import Tracker, sweep
+
+
+MARKERS = {
+    "resource(name)": "the API resource a test exercises (chatflows, prediction, ...)",
+    "level(level)": "requirement level: MUST, SHOULD or MAY",
+    "mutating": "the test sends state-changing requests (POST/PUT/DELETE)",
+    "requires(*capabilities)": "skipped when the target declares one of these capabilities unsupported",
+}
+
+_state_key = pytest.StashKey[dict[str, Any]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("flowise-conformance")
+    group.addoption("--base-url", default=None, help=f"origin of the server under test (env {ENV_BASE_URL})")
+    group.addoption("--api-key", default=None, help=f"API key sent as Bearer (env {ENV_API_KEY})")
+    group.addoption("--target", default=None, help="target file (TOML); options and env vars take precedence")
+    group.addoption("--report-dir", default="reports", help="where reports/<run-id>/ goes (default: reports)")
+    group.addoption("--run-id", default=None, help="the run id (default: a new timestamped id)")
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _suites_selected(config: pytest.Config) -> bool:
+    try:
+        suites = paths.suites_dir().resolve()
+    except FileNotFoundError:
+        return False
+    for arg in config.args:
+        candidate = Path(str(arg).split("::", 1)[0])
+        if not candidate.is_absolute():
+            candidate = Path(config.invocation_params.dir) / candidate
+        candidate = candidate.resolve()
+        if candidate == suites or suites in candidate.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for marker, doc in MARKERS.items():
+        config.addinivalue_line("markers", f"{marker}: {doc}")
+    state: dict[str, Any] = {"active": False}
+    config.stash[_state_key] = state
+    if _is_worker(config):
+        state["active"] = bool(os.environ.get(ENV_RUN_ID))
+        return
+    if not _suites_selected(config):
+        return
+    state["active"] = True
+    try:
+        target = load_target(
+            base_url=config.getoption("--base-url"),
+            api_key=config.getoption("--api-key"),
+            target_file=config.getoption("--target"),
+        )
+        if not target.base_url:
+            server = EmbeddedServer().start()
+            state["embedded"] = server
+            os.environ[ENV_BASE_URL] = server.base_url or ""
+            os.environ[ENV_API_KEY] = server.api_key
+            target = load_target(target_file=config.getoption("--target"))
+            target = _with(target, base_url=server.base_url, api_key=server.api_key, name=target.name or "embedded reference server")
+        register_secret(target.api_key)
+        if not os.environ.get(ENV_PREFLIGHT_DONE):
+            version = probe(target)
+            os.environ[ENV_PREFLIGHT_DONE] = "1"
+            if version:
+                os.environ[ENV_SERVER_VERSION] = version
+    except FcError as exc:
+        _stop_embedded(state)
+        pytest.exit(f"flowise-conformance: {exc}", returncode=2)
+    run_id = config.getoption("--run-id") or os.environ.get(ENV_RUN_ID) or new_run_id()
+    os.environ[ENV_RUN_ID] = run_id
+    run = RunContext(run_id, Path(config.getoption("--report-dir")).resolve())
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    state["run"] = run
+    state["target"] = target
+    state["summary"] = RunSummary(run_id, target.redacted(), server_version=os.environ.get(ENV_SERVER_VERSION))
+    state["t0"] = time.monotonic()
+    if not config.option.xmlpath:
+        config.option.xmlpath = str(run.run_dir / "junit.xml")
+
+
+def _with(target: Target, **changes: Any) -> Target:
+    from dataclasses import replace
+
+    return replace(target, **changes)
+
+
+def _stop_embedded(state: dict[str, Any]) -> None:
+    server = state.pop("embedded", None)
+    if server is not None:
+        server.stop()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _stop_embedded(config.stash.get(_state_key, {}))
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Target:
+    """The server under test, as configured (option > env > file)."""
+    state = pytestconfig.stash[_state_key]
+    if "target" not in state:
+        try:
+            state["target"] = load_target(
+                base_url=pytestconfig.getoption("--base-url"),
+                api_key=pytestconfig.getoption("--api-key"),
+                target_file=pytestconfig.getoption("--target"),
+            )
+        except FcError as exc:
+            pytest.exit(f"flowise-conformance: {exc}", returncode=2)
+        register_secret(state["target"].api_key)
+    found: Target = state["target"]
+    if not found.base_url:
+        pytest.exit("flowise-conformance: no base URL (give --base-url, FLOWISE_BASE_URL or a target file)", returncode=2)
+    return found
+
+
+@pytest.fixture(scope="session")
+def run_context(pytestconfig: pytest.Config) -> RunContext:
+    state = pytestconfig.stash[_state_key]
+    if "run" not in state:
+        run_id = os.environ.get(ENV_RUN_ID) or new_run_id()
+        state["run"] = RunContext(run_id, Path(pytestconfig.getoption("--report-dir")).resolve())
+    return state["run"]
+
+
+_clients: list[FlowiseClient] = []
+
+
+def _client(target: Target, authed: bool) -> Iterator[FlowiseClient]:
+    client = FlowiseClient(target, authed=authed)
+    _clients.append(client)
+    yield client
+    _clients.remove(client)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def api(target: Target) -> Iterator[FlowiseClient]:
+    """A client that sends the target's API key."""
+    yield from _client(target, authed=True)
+
+
+@pytest.fixture(scope="session")
+def anon(target: Target) -> Iterator[FlowiseClient]:
+    """A client that sends no API key."""
+    yield from _client(target, authed=False)
+
+
+@pytest.fixture(scope="session")
+def tracker(api: FlowiseClient, run_context: RunContext) -> Iterator[Tracker]:
+    """Journals what this worker creates; deletes what is left at the end of the session."""
+    owned = Tracker(api, run_context.journal)
+    yield owned
+    owned.delete_all()
+
+
+@pytest.fixture
+def new_name(run_context: RunContext):  # noqa: ANN201
+    """Makes run-scoped names: fc-<run tag>-<worker>-<what>-<n>."""
+    return run_context.name
+
+
+# ---------------------------------------------------------------- per-test hooks
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.stash[_state_key].get("active"):
+        return
+    for item in items:
+        level = item.get_closest_marker("level")
+        resource = item.get_closest_marker("resource")
+        if level is None or not level.args or level.args[0] not in LEVELS:
+            raise pytest.UsageError(f"{item.nodeid}: every suite test needs @pytest.mark.level('MUST'|'SHOULD'|'MAY')")
+        if resource is None or not resource.args:
+            raise pytest.UsageError(f"{item.nodeid}: every suite test needs @pytest.mark.resource('<name>')")
+        item.user_properties.append(("level", level.args[0]))
+        item.user_properties.append(("resource", resource.args[0]))
+        item.user_properties.append(("mutating", item.get_closest_marker("mutating") is not None))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for client in _clients:
+        client.transcript.clear()
+    marker = item.get_closest_marker("requires")
+    if marker is None:
+        return
+    target: Target | None = item.config.stash[_state_key].get("target")
+    if target is None:
+        target = load_target(base_url=item.config.getoption("--base-url"), target_file=item.config.getoption("--target"))
+    missing = [c for c in marker.args if not target.supports(c)]
+    if missing:
+        pytest.skip(f"unsupported: the target declares {', '.join(missing)} unsupported")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if report.failed and _clients:
+        exchanges = [e for c in _clients for e in c.transcript][-6:]
+        if exchanges:
+            report.sections.append(("transcript", "\n\n".join(e.render() for e in exchanges)))
+    if report.longrepr is not None:
+        report.longrepr = redact(str(report.longrepr)) if report.failed else report.longrepr
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    config = _config_holder.get("config")
+    if config is None:
+        return
+    state = config.stash[_state_key]
+    summary: RunSummary | None = state.get("summary")
+    if summary is None:
+        return
+    props = dict(report.user_properties)
+    result = summary.tests.setdefault(
+        report.nodeid,
+        TestResult(report.nodeid, resource=props.get("resource"), level=props.get("level"), mutating=bool(props.get("mutating"))),
+    )
+    result.duration_s += report.duration
+    if report.when == "call" and report.passed and hasattr(report, "wasxfail"):
+        result.outcome = Outcome.XPASSED
+    elif report.skipped and hasattr(report, "wasxfail"):
+        result.outcome = Outcome.XFAILED
+        result.message = str(report.wasxfail)
+    elif report.skipped:
+        result.outcome = Outcome.SKIPPED
+        longrepr = report.longrepr
+        result.message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    elif report.failed:
+        result.outcome = Outcome.FAILED if report.when == "call" else Outcome.ERROR
+        result.message = _first_line_block(report)
+        result.details = redact(report.longreprtext) + "".join(
+            f"\n\n--- {name} ---\n{text}" for name, text in report.sections if name == "transcript"
+        )
+
+
+def _first_line_block(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    return redact(text)
+
+
+_config_holder: dict[str, pytest.Config] = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _config_holder["config"] = session.config
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash[_state_key]
+    if _is_worker(config) or "summary" not in state:
+        return
+    run: RunContext = state["run"]
+    target: Target = state["target"]
+    client = FlowiseClient(target)
+    try:
+        _, leftovers = sweep(client, run.journal)
+    finally:
+        client.close()
+    summary: RunSummary = state["summary"]
+    summary.finished = iso_now()
+    summary.duration_s = time.monotonic() - state["t0"]
+    summary.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    summary.write(run.run_dir / "summary.json")
+    state["cleanup_problems"] = leftovers
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(_state_key, {})
+    summary: RunSummary | None = state.get("summary")
+    if summary is None or _is_worker(config):
+        return
+    tr = terminalreporter
+    tr.section("flowise-conformance")
+    target: Target = state["target"]
+    tr.write_line(f"target: {target.base_url}  ({target.name or target.source})"
+                  + (f"  server version {summary.server_version}" if summary.server_version else ""))
+    by_resource: dict[str, dict[str, int]] = {}
+    for result in summary.tests.values():
+        row = by_resource.setdefault(result.resource or "-", {o.value: 0 for o in Outcome})
+        row[result.outcome.value] += 1
+    columns = [o.value for o in Outcome]
+    tr.write_line(f"{'resource':<16}" + "".join(f"{c:>18}" for c in columns))
+    for resource in sorted(by_resource):
+        tr.write_line(f"{resource:<16}" + "".join(f"{by_resource[resource][c]:>18}" for c in columns))
+    counts = summary.counts()
+    tr.write_line(f"{'total':<16}" + "".join(f"{counts[c]:>18}" for c in columns))
+    for problem in state.get("cleanup_problems", []):
+        tr.write_line(f"cleanup: {problem}", yellow=True)
+    run: RunContext = state["run"]
+    tr.write_line(f"reports: {run.run_dir}/summary.json, {config.option.xmlpath}")

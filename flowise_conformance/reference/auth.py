@@ -1,0 +1,91 @@
+"""API-key gate: Bearer keys on every path but Flowise's public ones; the key list.
+
+Public paths follow Flowise's whitelist (prefix match on the exact path).
+"""
+from __future__ import annotations
+
+import hmac
+import uuid
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from flowise_conformance.reference.faults import fault
+from flowise_conformance.reference.responses import ok
+from flowise_conformance.reference.store import Store
+
+PUBLIC_PREFIXES = (
+    "/api/v1/ping",
+    "/api/v1/version",
+    "/api/v1/prediction/",
+    "/api/v1/feedback",
+    "/api/v1/attachments",
+    "/api/v1/chatflows/apikey/",
+    "/api/v1/chatflows-streaming/",
+    "/api/v1/chatflows-uploads/",
+    "/api/v1/verify/apikey/",
+)
+MAIN_KEY_ID = "00000000-0000-4000-8000-00000000c0de"
+
+BAD_KEY_ACCEPTED = fault(
+    "bad-key-accepted",
+    "Accepts any Bearer key on protected paths (401 for a wrong key becomes 200).",
+    caught_by=["test_auth_basics.py::test_wrong_key_is_401"],
+)
+MISSING_KEY_ACCEPTED = fault(
+    "missing-key-accepted",
+    "Serves protected paths to requests without an Authorization header.",
+    caught_by=["test_auth_basics.py::test_missing_key_is_401"],
+)
+
+
+def is_public(path: str) -> bool:
+    if path == "/api/v1/ping":
+        return True
+    return any(path.startswith(p) for p in PUBLIC_PREFIXES if p != "/api/v1/ping")
+
+
+def check_header(value: bytes | None, settings) -> str | None:  # noqa: ANN001 - ServerSettings (cycle)
+    """None when the header carries the right key, else the reason for a 401."""
+    if value is None:
+        if MISSING_KEY_ACCEPTED.name in settings.faults:
+            return None
+        return "Unauthorized Access: missing API key"
+    text = value.decode("latin-1")
+    if not text.startswith("Bearer ") or not text[7:]:
+        return "Unauthorized Access: use 'Authorization: Bearer <API key>'"
+    if BAD_KEY_ACCEPTED.name in settings.faults:
+        return None
+    if not hmac.compare_digest(text[7:].encode(), settings.api_key.encode()):
+        return "Unauthorized Access: invalid API key"
+    return None
+
+
+def seed_keys(store: Store, settings) -> None:  # noqa: ANN001
+    store.insert("apikey", {"id": MAIN_KEY_ID, "keyName": "reference", "apiKey": settings.api_key})
+
+
+def key_id_for(store: Store, presented: str | None) -> str | None:
+    if not presented:
+        return None
+    for doc in store.all("apikey"):
+        if hmac.compare_digest(doc["apiKey"].encode(), presented.encode()):
+            return doc["id"]
+    return None
+
+
+def presented_key(request: Request) -> str | None:
+    value = request.headers.get("authorization", "")
+    return value[7:] if value.startswith("Bearer ") else None
+
+
+async def list_keys(request: Request) -> Response:
+    return ok([{**k, "chatFlows": []} for k in request.app.state.store.all("apikey")])
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+routes = [Route("/api/v1/apikey", list_keys, methods=["GET"])]

@@ -1,0 +1,61 @@
+"""Run the reference app on a loopback socket with uvicorn (foreground or in a thread)."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+
+import uvicorn
+
+from flowise_conformance.reference.app import ServerSettings, create_app
+
+
+def bind_loopback(port: int = 0) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _server(settings: ServerSettings) -> uvicorn.Server:
+    config = uvicorn.Config(
+        create_app(settings), log_level="warning", access_log=False, lifespan="off",
+        timeout_keep_alive=5, h11_max_incomplete_event_size=64 * 1024,
+    )
+    return uvicorn.Server(config)
+
+
+def serve_forever(settings: ServerSettings, sock: socket.socket) -> None:
+    """Blocks until SIGINT/SIGTERM (uvicorn installs the handlers)."""
+    _server(settings).run(sockets=[sock])
+
+
+class ThreadedServer:
+    """The reference server in a background thread of this process (for self-tests)."""
+
+    def __init__(self, settings: ServerSettings, port: int = 0) -> None:
+        self.settings = settings
+        self._sock = bind_loopback(port)
+        self.port = self._sock.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._server = _server(settings)
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._thread = threading.Thread(target=self._run, name=f"reference-{self.port}", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.run(self._server.serve(sockets=[self._sock]))
+
+    def __enter__(self) -> "ThreadedServer":
+        self._thread.start()
+        for _ in range(500):
+            if self._server.started:
+                break
+            self._thread.join(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._sock.close()

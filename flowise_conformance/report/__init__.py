@@ -1,0 +1,1 @@
+"""Reports of a run, all rendered from one result model (summary.json)."""

@@ -1,0 +1,102 @@
+"""The identity of one run and what it owns.
+
+Every object the run creates is named ``fc-<tag>-<n>`` and appended to
+``<report dir>/<run id>/journal.jsonl`` the moment it is created, so that cleanup can
+remove exactly what the run made, even after a crash, and nothing else.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+ENV_RUN_ID = "FC_RUN_ID"
+ENV_PREFLIGHT_DONE = "FC_PREFLIGHT_DONE"  # the CLI already probed the target
+ENV_SERVER_VERSION = "FC_SERVER_VERSION"
+
+
+def new_run_id() -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def run_tag(run_id: str) -> str:
+    return run_id.rsplit("-", 1)[-1]
+
+
+@dataclass
+class Journal:
+    """Append-only record of created (and deleted) objects; safe across xdist workers."""
+
+    path: Path
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _append(self, entry: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def created(self, kind: str, obj_id: str, delete_path: str, name: str | None = None) -> None:
+        self._append({"event": "created", "kind": kind, "id": obj_id, "delete": delete_path, "name": name,
+                      "at": time.time(), "pid": os.getpid()})
+
+    def deleted(self, kind: str, obj_id: str) -> None:
+        self._append({"event": "deleted", "kind": kind, "id": obj_id, "at": time.time(), "pid": os.getpid()})
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        out = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue  # a line torn by a kill -9 is skipped, the rest still counts
+        return out
+
+    def outstanding(self) -> list[dict[str, Any]]:
+        """Created and not (yet) recorded as deleted, newest first (children before parents)."""
+        live: dict[tuple[str, str], dict[str, Any]] = {}
+        for entry in self.entries():
+            key = (entry.get("kind", ""), entry.get("id", ""))
+            if entry.get("event") == "created":
+                live[key] = entry
+            elif entry.get("event") == "deleted":
+                live.pop(key, None)
+        return sorted(live.values(), key=lambda e: e.get("at", 0), reverse=True)
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    report_dir: Path
+    _counter: Iterable[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def tag(self) -> str:
+        return run_tag(self.run_id)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.report_dir / self.run_id
+
+    @property
+    def journal(self) -> Journal:
+        return Journal(self.run_dir / "journal.jsonl")
+
+    def name(self, what: str = "obj") -> str:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
+        return f"fc-{self.tag}-{worker}-{what}-{next(self._counter)}"  # type: ignore[call-overload]

@@ -1,0 +1,37 @@
+"""Fixtures shared by every suite: objects the tests need, created and owned by the run."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+
+from flowise_conformance.client import FlowiseClient
+from flowise_conformance.errors import HarnessError
+from flowise_conformance.flows import direct_reply_agentflow
+from flowise_conformance.tracker import Tracker
+
+
+@pytest.fixture
+def create_chatflow(api: FlowiseClient, tracker: Tracker, new_name: Callable[[str], str]):  # noqa: ANN201
+    """Creates an LLM-free answering chatflow (run-scoped name), journaled and deleted afterwards."""
+    made: list[str] = []
+
+    def make(**fields: Any) -> dict[str, Any]:
+        name = fields.pop("name", None) or new_name("chatflow")
+        body = {"name": name, "flowData": direct_reply_agentflow(), "type": "AGENTFLOW", **fields}
+        response = api.post("chatflows", json=body)
+        flow = tracker.track_response("chatflow", response, name)
+        if response.status_code != 200 or not isinstance(flow, dict) or "id" not in flow:
+            raise HarnessError(f"could not create a chatflow: POST /api/v1/chatflows answered {response.status_code}")
+        made.append(flow["id"])
+        return flow
+
+    yield make
+    for flow_id in made:
+        tracker.delete("chatflow", flow_id)
+
+
+@pytest.fixture
+def chatflow(create_chatflow: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """One answering chatflow owned by this test."""
+    return create_chatflow()

@@ -1,0 +1,59 @@
+"""Prediction: JSON answers, chat continuity, SSE streaming, stored messages."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from flowise_conformance.checks import expect_json, expect_status
+
+pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
+
+
+@pytest.mark.level("MUST")
+def test_prediction_answers_text_and_ids(api, chatflow):
+    """POST /prediction/{id} answers 200 JSON with text, question, chatId, chatMessageId, sessionId."""
+    response = api.post(f"prediction/{chatflow['id']}", json={"question": "hello conformance"})
+    expect_status(response, 200)
+    body = expect_json(response)
+    for field in ("text", "question", "chatId", "chatMessageId", "sessionId"):
+        assert isinstance(body.get(field), str) and body[field], f"{field} missing or empty in {body!r}"
+    assert body["question"] == "hello conformance"
+
+
+@pytest.mark.level("MUST")
+def test_chat_id_is_continued(api, chatflow):
+    """A prediction sent with the chatId of an earlier answer stays in that chat (same chatId back)."""
+    first = expect_json(api.post(f"prediction/{chatflow['id']}", json={"question": "one"}))
+    second = api.post(f"prediction/{chatflow['id']}", json={"question": "two", "chatId": first["chatId"]})
+    expect_status(second, 200)
+    assert expect_json(second).get("chatId") == first["chatId"], "chatId was not continued"
+
+
+@pytest.mark.level("MUST")
+def test_prediction_is_stored_as_two_messages(api, chatflow):
+    """After one prediction, GET /chatmessage/{id} lists its userMessage and apiMessage."""
+    answer = expect_json(api.post(f"prediction/{chatflow['id']}", json={"question": "store me"}))
+    response = api.get(f"chatmessage/{chatflow['id']}", params={"chatId": answer["chatId"]})
+    expect_status(response, 200)
+    messages = expect_json(response)
+    roles = sorted(m.get("role") for m in messages if isinstance(m, dict))
+    assert roles == ["apiMessage", "userMessage"], f"messages of the chat: {roles}"
+    assert answer["chatMessageId"] in {m.get("id") for m in messages}, "chatMessageId is not the stored apiMessage"
+
+
+@pytest.mark.level("MUST")
+def test_stream_ends_with_end_event(api, chatflow, target):
+    """A streamed prediction (streaming: true) is text/event-stream whose last event is 'end' with [DONE]."""
+    with api.stream("POST", f"prediction/{chatflow['id']}", json={"question": "stream me", "streaming": True}) as response:
+        expect_status(response, 200)
+        assert response.headers.get("content-type", "").startswith("text/event-stream")
+        raw = b""
+        for chunk in response.iter_raw():
+            raw += chunk
+            if len(raw) > 1 << 20:
+                break
+    datas = [line[5:] for line in raw.decode().splitlines() if line.startswith("data:")]
+    assert datas, f"no data lines in the stream: {raw[:300]!r}"
+    last = json.loads(datas[-1])
+    assert last == {"event": "end", "data": "[DONE]"}, f"last event is {last!r}"
