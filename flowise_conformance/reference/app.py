@@ -17,7 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from flowise_conformance.reference import auth, chatflows, chatmessages, ping, prediction
+import importlib
+import pkgutil
+
+import flowise_conformance.reference as _package
+from flowise_conformance.reference import auth
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError, error_body
 from flowise_conformance.reference.store import Store
@@ -123,9 +127,19 @@ async def _drain() -> Message:
     return {"type": "http.disconnect"}
 
 
+def resource_modules() -> list:  # noqa: ANN201 - modules
+    """Every module of this package with a ``routes`` list: adding a resource is adding a file."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(_package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{_package.__name__}.{info.name}")
+        if isinstance(getattr(module, "routes", None), list):
+            found.append(module)
+    return found
+
+
 def create_app(settings: ServerSettings | None = None) -> ASGIApp:
     settings = settings or ServerSettings()
-    routes = [*ping.routes, *auth.routes, *chatflows.routes, *prediction.routes, *chatmessages.routes]
+    routes = [route for module in resource_modules() for route in module.routes]
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)

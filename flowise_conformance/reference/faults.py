@@ -36,6 +36,8 @@ def fault(name: str, doc: str, caught_by: tuple[str, ...] | list[str]) -> Fault:
 
 def all_faults() -> list[Fault]:
     # importing the app imports every resource module, and so declares every fault
-    import flowise_conformance.reference.app  # noqa: F401
+    from flowise_conformance.reference.app import resource_modules
+
+    resource_modules()
 
     return sorted(REGISTRY.values(), key=lambda f: f.name)
