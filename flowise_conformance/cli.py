@@ -51,7 +51,8 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
             argv += ["--target", args.target]
         if args.run_id:
             argv += ["--run-id", args.run_id]
-        selected = [a for a in pytest_args if not a.startswith("-")]
+        # a positional argument that names an existing file/dir (or node id) selects tests itself
+        selected = [a for a in pytest_args if not a.startswith("-") and Path(a.split("::", 1)[0]).exists()]
         suites = paths.suites_dir()
         argv += ["--rootdir", str(suites), "--confcutdir", str(suites), "-c", os.devnull]
         if not selected:
@@ -142,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from flowise_conformance.selftest import add_subparser as add_selftest
+
+    add_selftest(sub)
     try:
         from flowise_conformance.flowise_launcher.cli import add_subparser
     except ImportError:
