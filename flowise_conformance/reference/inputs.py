@@ -1,0 +1,94 @@
+"""Input checks shared by the reference resources: request-body fields, uuids, page/limit.
+
+Each check raises ``ApiError(400, ...)``, so a bad input always leaves as the one error shape.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Iterable
+
+from starlette.requests import Request
+
+from flowise_conformance.reference.responses import ApiError
+
+MISSING = object()
+
+
+def known_fields(body: dict[str, Any], allowed: Iterable[str], what: str) -> None:
+    """Rejects fields the request schema does not list (``additionalProperties: false``)."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise ApiError(400, f"{what}: unknown field(s) {', '.join(unknown)}")
+
+
+def text(body: dict[str, Any], key: str, what: str, *, required: bool, nullable: bool = False,
+         non_empty: bool = False) -> Any:
+    """The string field ``key`` (MISSING when absent and optional)."""
+    if key not in body:
+        if required:
+            raise ApiError(400, f"{what}: '{key}' is required")
+        return MISSING
+    value = body[key]
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"{what}: '{key}' must be a string{' or null' if nullable else ''}")
+    if non_empty and not value:
+        raise ApiError(400, f"{what}: '{key}' must not be empty")
+    return value
+
+
+def one_of(body: dict[str, Any], key: str, choices: tuple[str, ...], what: str, *, required: bool) -> Any:
+    value = text(body, key, what, required=required)
+    if value is not MISSING and value not in choices:
+        raise ApiError(400, f"{what}: '{key}' must be one of {', '.join(choices)}")
+    return value
+
+
+def uuid_text(body: dict[str, Any], key: str, what: str, *, required: bool) -> Any:
+    value = text(body, key, what, required=required)
+    if value is not MISSING and not is_uuid(value):
+        raise ApiError(400, f"{what}: '{key}' must be a uuid")
+    return value
+
+
+def json_object_text(value: str, what: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise ApiError(400, f"{what} is not valid JSON") from None
+    if not isinstance(parsed, dict):
+        raise ApiError(400, f"{what} must be a JSON object")
+    return parsed
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        return False
+    return True
+
+
+def _positive(request: Request, key: str) -> int | None:
+    raw = request.query_params.get(key)
+    if raw is None:
+        return None
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ApiError(400, f"'{key}' must be an integer >= 1") from None
+    if number < 1:
+        raise ApiError(400, f"'{key}' must be an integer >= 1")
+    return number
+
+
+def listing(request: Request, items: list[dict[str, Any]]) -> Any:
+    """A plain array, or ``{data, total}`` when both ``page`` and ``limit`` are given."""
+    page = _positive(request, "page")
+    limit = _positive(request, "limit")
+    if page is None or limit is None:
+        return items
+    start = (page - 1) * limit
+    return {"data": items[start:start + limit], "total": len(items)}

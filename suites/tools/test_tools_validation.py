@@ -1,0 +1,63 @@
+"""Tools: bad bodies are rejected with 400 or 422 and the error shape, and change nothing."""
+from __future__ import annotations
+
+import pytest
+
+from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+
+pytestmark = [pytest.mark.resource("tools"), pytest.mark.mutating]
+
+REQUIRED = ("name", "description", "color")
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.parametrize("missing", REQUIRED)
+def test_create_without_required_field_is_rejected(api, tracker, tool_fields, missing):
+    """POST /tools without one of name, description or color answers 400 or 422 with the error shape."""
+    body = tool_fields()
+    del body[missing]
+    response = api.post("tools", json=body)
+    tracker.track_response("tool", response, body.get("name"))
+    expect_status(response, 400, 422, why=f"a tool without '{missing}' must be rejected as bad input")
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_create_with_non_string_name_is_rejected(api, tracker, tool_fields):
+    """POST /tools with a number as name answers 400 or 422 with the error shape."""
+    body = tool_fields(name=12345)
+    response = api.post("tools", json=body)
+    tracker.track_response("tool", response)
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+def test_rejected_create_stores_nothing(api, tracker, tool_fields):
+    """A POST /tools rejected for a missing color leaves no tool of that name behind."""
+    body = tool_fields()
+    del body["color"]
+    response = api.post("tools", json=body)
+    tracker.track_response("tool", response, body["name"])
+    expect_status(response, 400, 422)
+    listed = expect_json(api.get("tools"))
+    assert isinstance(listed, list), f"GET /tools must answer a JSON array, got {type(listed).__name__}"
+    assert body["name"] not in {t.get("name") for t in listed if isinstance(t, dict)}, "a rejected create stored a tool"
+
+
+@pytest.mark.level("MUST")
+def test_update_with_null_name_is_rejected(api, tool):
+    """PUT /tools/{id} with name null answers 400 or 422 with the error shape."""
+    response = api.put(f"tools/{tool['id']}", json={"name": None})
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+def test_rejected_update_changes_nothing(api, tool):
+    """A PUT /tools/{id} rejected for an empty name leaves the tool as it was."""
+    response = api.put(f"tools/{tool['id']}", json={"name": "", "description": "must not be stored"})
+    expect_status(response, 400, 422)
+    got = expect_json(api.get(f"tools/{tool['id']}"))
+    assert got.get("name") == tool["name"], f"name is {got.get('name')!r} after a rejected PUT"
+    assert got.get("description") == tool["description"], f"description is {got.get('description')!r} after a rejected PUT"
