@@ -17,6 +17,28 @@ from flowise_conformance.outcomes import ExitCode
 
 
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    if getattr(args, "flowise", None):
+        return _run_with_flowise(args, pytest_args)
+    return _run_target(args, pytest_args)
+
+
+def _run_with_flowise(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    """Install if needed, start a throw-away real Flowise, run against it, stop it."""
+    from flowise_conformance.flowise_launcher import LauncherError, run_with_flowise
+
+    if args.base_url or args.target:
+        raise UsageError("--flowise starts its own server: do not combine it with --base-url or --target")
+    version = args.flowise
+    try:
+        with run_with_flowise(version) as target_file:
+            args.target = str(target_file)
+            args.flowise = None
+            return _run_target(args, pytest_args)
+    except LauncherError as exc:
+        raise UsageError(f"could not start Flowise {version}: {exc}") from None
+
+
+def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
     import pytest
 
     from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, load_target
@@ -128,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--target", help="target file (TOML)")
     run.add_argument("--report-dir", default="reports", help="reports go to REPORT_DIR/<run-id>/ (default: reports)")
     run.add_argument("--run-id", help="use this run id instead of a new one")
+    run.add_argument("--flowise", metavar="VERSION",
+                     help="install (if needed), start and bootstrap a real Flowise VERSION, run against it, stop it")
     run.add_argument("--reference-fault", action="append", metavar="NAME",
                      help="switch on a fault in the embedded reference server (self-tests)")
 
