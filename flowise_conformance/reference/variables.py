@@ -1,0 +1,112 @@
+"""Global variables (static and runtime): create, list (optionally paged), update (merge), delete.
+
+There is no GET of one variable, as in Flowise.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from flowise_conformance.reference import inputs
+from flowise_conformance.reference.clock import now_iso
+from flowise_conformance.reference.faults import fault
+from flowise_conformance.reference.responses import ApiError, json_body, ok
+
+KIND = "variable"
+WHAT = "Variable"
+FIELDS = ("name", "value", "type")
+TYPES = ("static", "runtime")
+
+DELETE_KEEPS = fault(
+    "variable-delete-keeps",
+    "DELETE /variables/{id} answers 200 but the variable is still there.",
+    caught_by=["variables/test_variables_lifecycle.py::test_deleted_variable_is_not_listed"],
+)
+TYPE_NOT_VALIDATED = fault(
+    "variable-type-not-validated",
+    "POST /variables stores any type (e.g. 'bogus') instead of rejecting it (as Flowise 3.1.4 does).",
+    caught_by=["variables/test_variables_validation.py::test_create_with_unknown_type_is_rejected"],
+)
+UPDATE_UNKNOWN_TEXT = fault(
+    "variable-update-unknown-text",
+    "PUT /variables/{id} of an unknown id answers 404 as text/plain, not the JSON error shape (as Flowise 3.1.4 does).",
+    caught_by=["variables/test_variables_errors.py::test_update_unknown_variable_is_404"],
+)
+RUNTIME_AS_STATIC = fault(
+    "variable-runtime-as-static",
+    "POST /variables stores a runtime variable as static.",
+    caught_by=["variables/test_variables_lifecycle.py::test_runtime_variable_keeps_its_type"],
+)
+
+
+def _validate(body: dict[str, Any], *, creating: bool, request: Request) -> dict[str, Any]:
+    inputs.known_fields(body, FIELDS, WHAT)
+    values = {
+        "name": inputs.text(body, "name", WHAT, required=creating, non_empty=True),
+        "value": inputs.text(body, "value", WHAT, required=creating),
+    }
+    if TYPE_NOT_VALIDATED.on(request):
+        values["type"] = inputs.text(body, "type", WHAT, required=False)
+    else:
+        values["type"] = inputs.one_of(body, "type", TYPES, WHAT, required=False)
+    return {k: v for k, v in values.items() if v is not inputs.MISSING}
+
+
+def _find(request: Request, variable_id: str) -> dict[str, Any]:
+    variable = request.app.state.store.get(KIND, variable_id)
+    if variable is None:
+        raise ApiError(404, f"Variable {variable_id} not found")
+    return variable
+
+
+async def list_variables(request: Request) -> Response:
+    variables = sorted(request.app.state.store.all(KIND), key=lambda v: v["updatedDate"], reverse=True)
+    return ok(inputs.listing(request, variables))
+
+
+async def create_variable(request: Request) -> Response:
+    values = _validate(await json_body(request), creating=True, request=request)
+    kind = values.get("type", "static")
+    if RUNTIME_AS_STATIC.on(request) and kind == "runtime":
+        kind = "static"
+    stamp = now_iso()
+    variable = {
+        "id": str(uuid.uuid4()),
+        "name": values["name"],
+        "value": values["value"],
+        "type": kind,
+        "createdDate": stamp,
+        "updatedDate": stamp,
+    }
+    request.app.state.store.insert(KIND, variable)
+    return ok(variable)
+
+
+async def update_variable(request: Request) -> Response:
+    variable_id = request.path_params["id"]
+    if UPDATE_UNKNOWN_TEXT.on(request) and request.app.state.store.get(KIND, variable_id) is None:
+        return PlainTextResponse("Variable not found in the database", status_code=404)
+    variable = _find(request, variable_id)
+    changes = _validate(await json_body(request), creating=False, request=request)
+    updated = {**variable, **changes, "updatedDate": now_iso()}
+    request.app.state.store.replace(KIND, updated)
+    return ok(updated)
+
+
+async def delete_variable(request: Request) -> Response:
+    variable = _find(request, request.path_params["id"])
+    if DELETE_KEEPS.on(request):
+        return ok({"raw": [], "affected": 1})
+    return ok({"raw": [], "affected": request.app.state.store.delete(KIND, variable["id"])})
+
+
+routes = [
+    Route("/api/v1/variables", list_variables, methods=["GET"]),
+    Route("/api/v1/variables", create_variable, methods=["POST"]),
+    Route("/api/v1/variables/{id}", update_variable, methods=["PUT"]),
+    Route("/api/v1/variables/{id}", delete_variable, methods=["DELETE"]),
+]
