@@ -27,7 +27,7 @@ from flowise_conformance.tracker import Tracker, sweep
 
 
 # Further hook groups live in their own modules (one job each) and are registered here.
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["flowise_conformance.plugins.error_shape"]
 
 MARKERS = {
     "resource(name)": "the API resource a test exercises (chatflows, prediction, ...)",

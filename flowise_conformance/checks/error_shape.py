@@ -1,0 +1,146 @@
+"""The one error shape, as a pure function every consumer shares.
+
+    error_shape_problem(status, content_type, body) -> str | None
+        None when a 4xx/5xx answer carries the spec's ``Error`` envelope
+        ``{statusCode: <the status>, success: false, message: <string>, stack?: any}`` as JSON,
+        else one line saying what is wrong. Statuses below 400 are never a problem.
+    operation_label(method, path) -> str
+        "getChatflow (GET /api/v1/chatflows/{id})", or the raw request when the spec has no
+        such operation, for messages that must name the operation.
+    schemathesis_error_shape(ctx, response, case)
+        the same check as a schemathesis check function; the fuzz suite registers it
+        (``schemathesis.check(schemathesis_error_shape)``) so fuzzed 4xx/5xx answers are held
+        to the same shape. It is not registered here: schemathesis checks are process-global.
+
+Used by the error-shape plugin (``flowise_conformance.plugins.error_shape``) for every
+exchange of the hand-written suites, and by ``expect_error_shape`` style checks.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+import jsonschema
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = _media_type(content_type)
+    return media == "application/json" or media.endswith("+json")
+
+
+def _clip(value: Any, limit: int = 200) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    from flowise_conformance.checks.core import error_schema
+
+    schema = error_schema()
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    return cls(schema)
+
+
+def error_shape_problem(status: int, content_type: str | None, body: bytes | str | Any) -> str | None:
+    """What is wrong with a 4xx/5xx answer's body, or None when it is the documented Error JSON.
+
+    ``body`` is the raw body (bytes or text) or, when the caller already parsed it, the
+    parsed JSON value (dict/list/...). A HEAD answer has no body: do not pass those.
+    """
+    if status < 400:
+        return None
+    if isinstance(body, (bytes, bytearray)):
+        raw: str | None = bytes(body).decode("utf-8", errors="replace")
+    elif isinstance(body, str):
+        raw = body
+    else:
+        raw = None
+    if not _is_json(content_type):
+        shown = _clip(raw) if raw is not None else _clip(body)
+        return f"Content-Type is {content_type or '(none)'!r}, not application/json; body {shown!r}"
+    if raw is not None:
+        if not raw.strip():
+            return "the body is empty, not the JSON Error envelope"
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            return f"the body is not valid JSON ({exc}): {_clip(raw)!r}"
+    else:
+        value = body
+    errors = sorted(_validator().iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        said = []
+        for error in errors[:3]:
+            where = "/".join(str(p) for p in error.absolute_path)
+            said.append(error.message + (f" (at {where})" if where else ""))
+        return f"{'; '.join(said)}; body {_clip(json.dumps(value))}"
+    if value.get("statusCode") != status:
+        return f"statusCode is {value.get('statusCode')!r}, the HTTP status is {status}"
+    return None
+
+
+# ---------------------------------------------------------------- operations
+
+
+@lru_cache(maxsize=1)
+def _operations() -> list[tuple[str, re.Pattern[str], int, str, str]]:
+    """(method, path regex, literal segments, operationId, path template), most specific first."""
+    from flowise_conformance.spec import load_spec
+
+    found = []
+    for template, item in (load_spec().get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        parts = template.strip("/").split("/")
+        pattern = "^/" + "/".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "/?$"
+        literal = sum(not p.startswith("{") for p in parts)
+        for method, op in item.items():
+            if method in HTTP_METHODS and isinstance(op, dict):
+                found.append((method.upper(), re.compile(pattern), literal, op.get("operationId", "?"), template))
+    found.sort(key=lambda row: -row[2])
+    return found
+
+
+def operation_label(method: str, path: str) -> str:
+    """The spec operation a request hits, e.g. 'getChatflow (GET /api/v1/chatflows/{id})'."""
+    method = method.upper()
+    try:
+        operations = _operations()
+    except Exception:  # noqa: BLE001 - a label must never break a report
+        operations = []
+    for op_method, pattern, _, op_id, template in operations:
+        if op_method == method and pattern.match(path):
+            return f"{op_id} ({method} {template})"
+    return f"{method} {path} (no operation in the spec)"
+
+
+# ---------------------------------------------------------------- schemathesis
+
+
+def schemathesis_error_shape(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A schemathesis check: a 4xx/5xx answer must carry the Error envelope.
+
+    Returns True (schemathesis: "skipped") for 2xx/3xx and HEAD answers, None when the
+    shape is right, and raises AssertionError naming the operation and status otherwise.
+    """
+    status = response.status_code
+    method = getattr(case, "method", "") or ""
+    if status < 400 or method.upper() == "HEAD":
+        return True
+    headers = response.headers or {}
+    ctype = headers.get("content-type") or headers.get("Content-Type") or [""]
+    ctype = ctype[0] if isinstance(ctype, list) else ctype
+    problem = error_shape_problem(status, ctype, response.content)
+    if problem:
+        path = getattr(case, "formatted_path", None) or getattr(getattr(case, "operation", None), "path", "?")
+        raise AssertionError(f"Error shape: {operation_label(method, path)} answered {status}: {problem}")
+    return None

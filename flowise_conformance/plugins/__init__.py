@@ -1,0 +1,1 @@
+"""Hook groups of the pytest plugin, one module per job, registered in ``pytest_plugin.pytest_plugins``."""
