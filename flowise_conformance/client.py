@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,57 @@ from flowise_conformance.redact import REDACTED, redact
 
 API = "/api/v1"
 BODY_EXCERPT = 2000
+MAX_BODY = 16 * 1024 * 1024  # a non-streamed response larger than this is a failure, not a memory hog
+MAX_STRIKES = 2  # transport failures in a row after which a target is given up on
+
+
+class TargetMisbehaved(httpx.TransportError):
+    """The target broke HTTP itself: no answer in time, reset, garbage, or an oversized body.
+
+    A TransportError, so code that handles httpx errors (cleanup) handles it too.
+    """
+
+
+class _Health:
+    """Per-target count of transport failures in a row: a hostile server cannot stretch a run.
+
+    After MAX_STRIKES failures in a row, every further request fails at once with the reason,
+    so a server that never answers costs a few timeouts, not one per test.
+    """
+
+    def __init__(self) -> None:
+        self.strikes: dict[str, int] = {}
+        self.last: dict[str, str] = {}
+
+    def check(self, origin: str) -> None:
+        if self.strikes.get(origin, 0) >= MAX_STRIKES:
+            raise TargetMisbehaved(
+                f"not sent: the target failed {MAX_STRIKES} requests in a row at the transport level "
+                f"(last: {self.last.get(origin)})"
+            )
+
+    def failed(self, origin: str, reason: str) -> None:
+        self.strikes[origin] = self.strikes.get(origin, 0) + 1
+        self.last[origin] = reason
+
+    def ok(self, origin: str) -> None:
+        self.strikes[origin] = 0
+
+
+HEALTH = _Health()
+
+
+def _describe_transport_error(exc: httpx.HTTPError, request: httpx.Request, timeouts: Any) -> str:
+    where = f"{request.method} {request.url}"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"could not connect for {where} within {timeouts.connect:.0f} s"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no bytes of the answer to {where} within {timeouts.read:.0f} s ({type(exc).__name__})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the answer to {where} is not valid HTTP: {exc}"
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.ConnectError)):
+        return f"the connection for {where} failed: {type(exc).__name__}: {exc or 'reset by the server'}"
+    return f"{where} failed: {type(exc).__name__}: {exc}"
 
 
 @dataclass
@@ -93,7 +145,7 @@ class FlowiseClient:
         self._http = httpx.Client(
             base_url=target.base_url,
             headers=headers,
-            timeout=httpx.Timeout(t.read, connect=t.connect),
+            timeout=httpx.Timeout(min(t.read, t.request), connect=t.connect),
             follow_redirects=False,
             transport=transport,
             trust_env=False,
@@ -110,6 +162,7 @@ class FlowiseClient:
         return self.send(request)
 
     def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """Send one request; a non-streamed answer is read whole within timeouts.request and MAX_BODY."""
         try:
             body = request.content
         except httpx.RequestNotRead:
@@ -117,23 +170,49 @@ class FlowiseClient:
         exchange = Exchange(request.method, str(request.url), _safe_headers(request.headers),
                             "<streamed body>" if body is None else _body_text(body))
         self.transcript.append(exchange)
+        origin = self.target.base_url or ""
         try:
-            response = self._http.send(request, stream=stream)
-        except httpx.HTTPError as exc:
-            exchange.error = f"{type(exc).__name__}: {exc}"
+            HEALTH.check(origin)
+            response = self._http.send(request, stream=True)
+            if not stream:
+                self._read_bounded(response)
+        except (httpx.HTTPError, TargetMisbehaved) as exc:
+            reason = str(exc) if isinstance(exc, TargetMisbehaved) else _describe_transport_error(exc, request, self.target.timeouts)
+            if not str(exc).startswith("not sent:"):
+                HEALTH.failed(origin, reason)
+            exchange.error = reason
             if self.on_exchange:
                 self.on_exchange(exchange, None)
-            raise
+            raise TargetMisbehaved(reason) from None
+        HEALTH.ok(origin)
         exchange.status = response.status_code
         exchange.response_headers = dict(response.headers)
         exchange.elapsed = response.elapsed.total_seconds() if not stream else None
-        if not stream:
-            exchange.response_body = _body_text(response.content)
-        else:
-            exchange.response_body = "<streamed>"
+        exchange.response_body = "<streamed>" if stream else _body_text(response.content)
         if self.on_exchange:
             self.on_exchange(exchange, response)
         return response
+
+    def _read_bounded(self, response: httpx.Response) -> None:
+        deadline = time.monotonic() + self.target.timeouts.request
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise TargetMisbehaved(
+                        f"the answer to {response.request.method} {response.request.url} is larger than {MAX_BODY} bytes"
+                    )
+                if time.monotonic() > deadline:
+                    raise TargetMisbehaved(
+                        f"the answer to {response.request.method} {response.request.url} took longer than "
+                        f"{self.target.timeouts.request:.0f} s ({size} bytes so far)"
+                    )
+                chunks.append(chunk)
+        finally:
+            response.close()
+        response._content = b"".join(chunks)  # what Response.read() would have stored
 
     @contextmanager
     def stream(self, method: str, path: str, *, read_timeout: float | None = None, **kwargs: Any) -> Iterator[httpx.Response]:

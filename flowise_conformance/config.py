@@ -40,12 +40,13 @@ KNOWN_CAPABILITIES = frozenset(
 @dataclass(frozen=True)
 class Timeouts:
     connect: float = 3.0
-    read: float = 30.0
+    read: float = 15.0  # the longest wait for any bytes of a response
+    request: float = 15.0  # a whole non-streamed request: headers and body
     stream_total: float = 30.0  # a whole SSE stream
     stream_event: float = 15.0  # the gap between two SSE events
 
     def __post_init__(self) -> None:
-        for name in ("connect", "read", "stream_total", "stream_event"):
+        for name in ("connect", "read", "request", "stream_total", "stream_event"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 3600:
                 raise UsageError(f"timeouts.{name} must be a number of seconds in (0, 3600], got {value!r}")
@@ -136,7 +137,7 @@ def _from_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
         out["api_key"] = env[var]
     if "timeouts" in data:
         table = _expect(data["timeouts"], dict, where, "timeouts")
-        allowed = {"connect", "read", "stream_total", "stream_event"}
+        allowed = {"connect", "read", "request", "stream_total", "stream_event"}
         bad = sorted(set(table) - allowed)
         if bad:
             raise UsageError(f"{where}: unknown key(s) in [timeouts]: {', '.join(bad)}")
