@@ -1,0 +1,45 @@
+"""Assistants: unknown and malformed ids answer 404 (or 400) with the JSON error shape."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from flowise_conformance.checks import expect_error_shape, expect_status
+
+pytestmark = [pytest.mark.resource("assistants")]
+
+
+@pytest.mark.level("MUST")
+def test_get_unknown_assistant_is_404(api):
+    """GET /assistants/{id} with an id that does not exist answers 404 with the error shape."""
+    response = api.get(f"assistants/{uuid.uuid4()}")
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.mutating
+def test_update_unknown_assistant_is_404(put_assistant):
+    """PUT /assistants/{id} with an id that does not exist answers 404 with the error shape."""
+    response = put_assistant(str(uuid.uuid4()), {"details": json.dumps({"name": "nobody"})})
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.mutating
+def test_delete_unknown_assistant_is_404(api):
+    """DELETE /assistants/{id} with an id that does not exist answers 404 with the error shape."""
+    response = api.delete(f"assistants/{uuid.uuid4()}")
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+def test_get_non_uuid_assistant_id_is_400_or_404(api):
+    """GET /assistants/{id} with an id that is not a uuid answers 400 or 404 with the error shape."""
+    response = api.get("assistants/not-a-uuid")
+    expect_status(response, 400, 404)
+    expect_error_shape(response)

@@ -1,0 +1,36 @@
+"""Assistants listing: a plain array, filtered by ?type=."""
+from __future__ import annotations
+
+import pytest
+
+from flowise_conformance.checks import expect_error_shape, expect_status
+
+pytestmark = [pytest.mark.resource("assistants")]
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.mutating
+def test_type_filter_lists_custom_assistants(assistant, listed_assistants):
+    """GET /assistants?type=CUSTOM lists the custom assistant just created, and only CUSTOM ones."""
+    listed = listed_assistants(type="CUSTOM")
+    assert assistant["id"] in {a.get("id") for a in listed}, "custom assistant not listed under ?type=CUSTOM"
+    others = sorted({str(a.get("type")) for a in listed} - {"CUSTOM"})
+    assert not others, f"?type=CUSTOM also listed assistants of type {', '.join(others)}"
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.mutating
+def test_type_filter_excludes_other_types(assistant, listed_assistants):
+    """GET /assistants?type=OPENAI does not list a custom assistant, and lists only OPENAI ones."""
+    listed = listed_assistants(type="OPENAI")
+    assert assistant["id"] not in {a.get("id") for a in listed}, "custom assistant listed under ?type=OPENAI"
+    others = sorted({str(a.get("type")) for a in listed} - {"OPENAI"})
+    assert not others, f"?type=OPENAI also listed assistants of type {', '.join(others)}"
+
+
+@pytest.mark.level("SHOULD")
+def test_unknown_type_filter_is_rejected(api):
+    """GET /assistants?type=BOGUS answers 400 or 422 with the error shape."""
+    response = api.get("assistants", params={"type": "BOGUS"})
+    expect_status(response, 400, 422)
+    expect_error_shape(response)

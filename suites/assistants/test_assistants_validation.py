@@ -1,0 +1,76 @@
+"""Assistants: bad bodies are rejected with 400 or 422 and the error shape, and change nothing.
+
+Every body here has type CUSTOM (see conftest): the checks are about details and credential.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+
+pytestmark = [pytest.mark.resource("assistants"), pytest.mark.mutating]
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.parametrize("missing", ["details", "credential"])
+def test_create_without_required_field_is_rejected(post_assistant, assistant_fields, missing):
+    """POST /assistants (CUSTOM) without details or without credential answers 400 or 422 with the error shape."""
+    body = assistant_fields()
+    del body[missing]
+    response = post_assistant(body)
+    expect_status(response, 400, 422, why=f"an assistant without '{missing}' must be rejected as bad input")
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_create_with_details_not_json_is_rejected(post_assistant, assistant_fields):
+    """POST /assistants with details that are not JSON text answers 400 or 422 with the error shape."""
+    response = post_assistant(assistant_fields(details="this is not json"))
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_create_with_details_as_object_is_rejected(post_assistant, assistant_fields, new_name):
+    """POST /assistants with details sent as a JSON object (not a string) answers 400 or 422 with the error shape."""
+    response = post_assistant(assistant_fields(details={"name": new_name("assistant")}))
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+def test_create_with_details_without_name_is_rejected(post_assistant, assistant_fields):
+    """POST /assistants with details that hold no name answers 400 or 422 with the error shape."""
+    response = post_assistant(assistant_fields(details=json.dumps({"description": "no name here"})))
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+def test_rejected_create_stores_nothing(post_assistant, assistant_fields, listed_assistants):
+    """A POST /assistants rejected for a missing credential leaves no assistant with those details behind."""
+    body = assistant_fields()
+    del body["credential"]
+    response = post_assistant(body)
+    expect_status(response, 400, 422)
+    assert body["details"] not in {a.get("details") for a in listed_assistants()}, "a rejected create stored an assistant"
+
+
+@pytest.mark.level("MUST")
+def test_update_with_details_not_json_is_rejected(assistant, put_assistant):
+    """PUT /assistants/{id} with details that are not JSON text answers 400 or 422 with the error shape."""
+    response = put_assistant(assistant["id"], {"details": "this is not json"})
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+def test_rejected_update_changes_nothing(api, assistant, put_assistant):
+    """A PUT /assistants/{id} rejected for details without a name leaves the assistant as it was."""
+    response = put_assistant(assistant["id"], {"details": json.dumps({"description": "no name"}), "iconSrc": "x.png"})
+    expect_status(response, 400, 422)
+    got = expect_json(api.get(f"assistants/{assistant['id']}"))
+    assert got.get("details") == assistant["details"], f"details are {got.get('details')!r} after a rejected PUT"
+    assert got.get("iconSrc") == assistant.get("iconSrc"), f"iconSrc is {got.get('iconSrc')!r} after a rejected PUT"
