@@ -1,12 +1,31 @@
 """Before any test: is the base URL reachable, and is it a Flowise API? (bounded to ~5 s)"""
 from __future__ import annotations
 
+import json
+import time
+
 import httpx
 
 from flowise_conformance.config import Target
 from flowise_conformance.errors import TargetUnreachable
 
 BUDGET = 4.0  # seconds for the whole probe, so a dead target fails in under 5 s
+
+
+SMALL = 4096
+
+
+def _get_small(http: httpx.Client, url: str, headers: dict[str, str], timeout: float | None = None) -> tuple[str, int]:
+    """GET reading at most SMALL bytes within the budget: a probe must not be fed a 1 GB body."""
+    deadline = time.monotonic() + (timeout or BUDGET)
+    kwargs = {"timeout": timeout} if timeout else {}
+    with http.stream("GET", url, headers=headers, **kwargs) as response:
+        data = b""
+        for chunk in response.iter_bytes():
+            data += chunk
+            if len(data) >= SMALL or time.monotonic() > deadline:
+                break
+        return data[:SMALL].decode("utf-8", "replace"), response.status_code
 
 
 def probe(target: Target) -> str | None:
@@ -16,16 +35,15 @@ def probe(target: Target) -> str | None:
     timeout = httpx.Timeout(BUDGET, connect=min(target.timeouts.connect, BUDGET))
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as http:
-            response = http.get(url, headers=headers)
-            body = response.text[:120]
-            if response.status_code != 200 or body.strip() != "pong":
+            body, status = _get_small(http, url, headers)
+            if status != 200 or body.strip() != "pong":
                 raise TargetUnreachable(
                     f"{target.base_url} is not a Flowise API: GET /api/v1/ping answered "
-                    f"{response.status_code} {body!r}, expected 200 'pong'"
+                    f"{status} {body[:120]!r}, expected 200 'pong'"
                 )
             try:
-                version = http.get(f"{target.base_url}/api/v1/version", headers=headers, timeout=2.0)
-                data = version.json() if version.status_code == 200 else None
+                text, status = _get_small(http, f"{target.base_url}/api/v1/version", headers, timeout=2.0)
+                data = json.loads(text) if status == 200 else None
                 return data.get("version") if isinstance(data, dict) else None
             except (httpx.HTTPError, ValueError):
                 return None
