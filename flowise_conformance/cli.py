@@ -134,7 +134,7 @@ def _serve(args: argparse.Namespace) -> int:
         shown = "(from --api-key)" if args.api_key else api_key
         print(f"reference server on {base_url}  API key: {shown}  faults: {', '.join(sorted(settings.faults)) or 'none'}",
               flush=True)
-    serve_forever(settings, sock)
+    serve_forever(settings, sock, stats_file=args.stats_file)
     return ExitCode.OK
 
 
@@ -162,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     serve.add_argument("--body-limit", type=int, default=50 * 1024 * 1024, help="bytes (default 52428800)")
     serve.add_argument("--ready-file", help=argparse.SUPPRESS)
+    serve.add_argument("--stats-file", help=argparse.SUPPRESS)  # request count, written at exit (bench/)
     _add_optional_commands(sub)
     return parser
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 
@@ -19,17 +20,37 @@ def bind_loopback(port: int = 0) -> socket.socket:
     return sock
 
 
-def _server(settings: ServerSettings) -> uvicorn.Server:
+class CountingApp:
+    """Counts HTTP requests (for the benchmark's request rate); otherwise transparent."""
+
+    def __init__(self, app, counts: dict[str, int]) -> None:  # noqa: ANN001
+        self.app = app
+        self.counts = counts
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] == "http":
+            self.counts["requests"] = self.counts.get("requests", 0) + 1
+        await self.app(scope, receive, send)
+
+
+def _server(settings: ServerSettings, counts: dict[str, int] | None = None) -> uvicorn.Server:
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings), log_level="warning", access_log=False, lifespan="off",
+        CountingApp(app, counts) if counts is not None else app, log_level="warning", access_log=False, lifespan="off",
         timeout_keep_alive=5, h11_max_incomplete_event_size=64 * 1024,
     )
     return uvicorn.Server(config)
 
 
-def serve_forever(settings: ServerSettings, sock: socket.socket) -> None:
-    """Blocks until SIGINT/SIGTERM (uvicorn installs the handlers)."""
-    _server(settings).run(sockets=[sock])
+def serve_forever(settings: ServerSettings, sock: socket.socket, stats_file: str | None = None) -> None:
+    """Blocks until SIGINT/SIGTERM (uvicorn installs the handlers); then writes the request count."""
+    counts: dict[str, int] | None = {} if stats_file else None
+    try:
+        _server(settings, counts).run(sockets=[sock])
+    finally:
+        if stats_file and counts is not None:
+            with open(stats_file, "w", encoding="utf-8") as fh:
+                json.dump(counts, fh)
 
 
 class ThreadedServer:
