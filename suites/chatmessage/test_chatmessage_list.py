@@ -1,0 +1,222 @@
+"""Chat messages listing: the stored shape, the order, and every documented filter."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.spec import component_schema
+
+pytestmark = [pytest.mark.resource("chatmessage"), pytest.mark.requires("chatmessage"), pytest.mark.mutating]
+
+CHAT_TYPES = tuple(component_schema("ChatType")["enum"])
+
+
+@pytest.mark.level("MUST")
+def test_listed_messages_match_the_chat_message_schema(conversations):
+    """Every message GET /chatmessage/{id} lists after a prediction matches the ChatMessage schema."""
+    convo = conversations(1)
+    chat = convo.chats[0]
+    for message in chat.messages:
+        expect_schema(message, "ChatMessage", f"message {message.get('id')}")
+    assert {m["chatflowid"] for m in chat.messages} == {convo.flow_id}, "messages name another chatflow"
+
+
+@pytest.mark.level("MUST")
+def test_list_is_oldest_first_by_default(conversations, list_chat_messages):
+    """Without order, GET /chatmessage/{id} lists by createdDate ascending (the earlier chat first)."""
+    convo = conversations(2)
+    listed = list_chat_messages(convo.flow_id)
+    stamps = [m["createdDate"] for m in listed]
+    assert stamps == sorted(stamps, key=_instant), f"createdDate not ascending: {stamps}"
+    first, second = convo.chats
+    positions = {m["id"]: i for i, m in enumerate(listed)}
+    assert max(positions[i] for i in first.message_ids) < min(positions[i] for i in second.message_ids), (
+        "the messages of the earlier chat must come first"
+    )
+
+
+@pytest.mark.level("MUST")
+def test_order_desc_lists_newest_first(conversations, list_chat_messages):
+    """With order=DESC, GET /chatmessage/{id} lists by createdDate descending (the later chat first)."""
+    convo = conversations(2)
+    listed = list_chat_messages(convo.flow_id, order="DESC")
+    stamps = [m["createdDate"] for m in listed]
+    assert stamps == sorted(stamps, key=_instant, reverse=True), f"createdDate not descending: {stamps}"
+    first, second = convo.chats
+    positions = {m["id"]: i for i, m in enumerate(listed)}
+    assert max(positions[i] for i in second.message_ids) < min(positions[i] for i in first.message_ids), (
+        "with order=DESC the messages of the later chat must come first"
+    )
+
+
+@pytest.mark.level("MUST")
+def test_chat_id_filter_lists_only_that_chat(conversations, list_chat_messages):
+    """GET /chatmessage/{id}?chatId=X lists exactly the messages of chat X."""
+    convo = conversations(2)
+    first, _ = convo.chats
+    listed = list_chat_messages(convo.flow_id, chatId=first.chat_id)
+    assert ids(listed) == first.message_ids, f"chatId={first.chat_id}: listed {sorted(ids(listed))}, chat has {sorted(first.message_ids)}"
+
+
+@pytest.mark.level("MUST")
+def test_session_id_filter_lists_only_that_session(conversations, list_chat_messages):
+    """GET /chatmessage/{id}?sessionId=S lists only messages of session S (another chat's are left out)."""
+    convo = conversations(2)
+    first, second = convo.chats
+    assert first.session_id != second.session_id, "setup: two new chats must have different sessionIds"
+    listed = list_chat_messages(convo.flow_id, sessionId=first.session_id)
+    assert first.message_ids <= ids(listed), "the session's own messages are missing"
+    assert not ids(listed) & second.message_ids, "messages of another session were listed"
+    assert {m.get("sessionId") for m in listed} == {first.session_id}, "a listed message has another sessionId"
+
+
+@pytest.mark.level("MUST")
+def test_chat_type_filter_excludes_other_types(conversations, list_chat_messages):
+    """GET /chatmessage/{id}?chatType=T leaves out messages of any other chat type."""
+    convo = conversations(1)
+    chat = convo.chats[0]
+    own = {m.get("chatType") for m in chat.messages}
+    assert len(own) == 1 and own <= set(CHAT_TYPES), f"setup: the chat's messages have chat types {own}"
+    other = next(t for t in CHAT_TYPES if t not in own)
+    listed = list_chat_messages(convo.flow_id, chatType=other)
+    assert not ids(listed) & chat.message_ids, f"chatType={other} listed messages of type {own.pop()}"
+
+
+@pytest.mark.level("MUST")
+def test_chat_type_filter_keeps_that_type(conversations, list_chat_messages):
+    """GET /chatmessage/{id}?chatType=T lists the messages of type T."""
+    convo = conversations(1)
+    chat = convo.chats[0]
+    own = chat.messages[0].get("chatType")
+    listed = list_chat_messages(convo.flow_id, chatType=own)
+    assert chat.message_ids <= ids(listed), f"chatType={own} left out messages of that type"
+
+
+@pytest.mark.level("MUST")
+def test_memory_type_filter_excludes_other_memory_types(conversations, list_chat_messages):
+    """GET /chatmessage/{id}?memoryType=M leaves out messages stored with another (or no) memory type."""
+    convo = conversations(1)
+    chat = convo.chats[0]
+    listed = list_chat_messages(convo.flow_id, memoryType="fc-no-such-memory")
+    assert not ids(listed) & chat.message_ids, "memoryType=fc-no-such-memory listed messages of another memory type"
+
+
+@pytest.mark.level("MUST")
+def test_message_id_filter_lists_only_that_message(conversations, list_chat_messages):
+    """GET /chatmessage/{id}?messageId=M lists exactly message M."""
+    convo = conversations(1)
+    chat = convo.chats[0]
+    listed = list_chat_messages(convo.flow_id, messageId=chat.api_message_id)
+    assert ids(listed) == {chat.api_message_id}, f"messageId filter listed {sorted(ids(listed))}"
+
+
+@pytest.mark.level("MUST")
+def test_start_date_is_inclusive(conversations, list_chat_messages):
+    """startDate equal to a message's createdDate lists that message and leaves out older ones."""
+    convo = conversations(2)
+    first, second = convo.chats
+    _require_apart(first, second)
+    listed = list_chat_messages(convo.flow_id, startDate=second.first_instant())
+    assert second.message_ids <= ids(listed), f"startDate={second.first_instant()} left out messages created at or after it"
+    assert not ids(listed) & first.message_ids, f"startDate={second.first_instant()} listed older messages"
+
+
+@pytest.mark.level("MUST")
+def test_end_date_is_inclusive(conversations, list_chat_messages):
+    """endDate equal to a message's createdDate lists that message and leaves out newer ones."""
+    convo = conversations(2)
+    first, second = convo.chats
+    _require_apart(first, second)
+    listed = list_chat_messages(convo.flow_id, endDate=first.last_instant())
+    assert first.message_ids <= ids(listed), f"endDate={first.last_instant()} left out messages created at or before it"
+    assert not ids(listed) & second.message_ids, f"endDate={first.last_instant()} listed newer messages"
+
+
+@pytest.mark.level("MUST")
+def test_date_range_lists_only_messages_inside(conversations, list_chat_messages):
+    """startDate and endDate together list exactly the messages created within [startDate, endDate]."""
+    convo = conversations(3)
+    first, middle, last = convo.chats
+    _require_apart(first, middle)
+    _require_apart(middle, last)
+    listed = list_chat_messages(convo.flow_id, startDate=middle.first_instant(), endDate=middle.last_instant())
+    assert ids(listed) == middle.message_ids, (
+        f"[{middle.first_instant()}, {middle.last_instant()}] listed {sorted(ids(listed))}, expected {sorted(middle.message_ids)}"
+    )
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.requires("feedback")
+def test_feedback_true_attaches_each_message_feedback(conversations, list_chat_messages, rate_message):
+    """With feedback=true, a rated message carries its feedback object and an unrated one carries none."""
+    convo = conversations(1)
+    chat = convo.chats[0]
+    given = rate_message(convo.flow_id, chat.api_message_id, "THUMBS_UP", content="fc rated")
+    listed = {m["id"]: m for m in list_chat_messages(convo.flow_id, chatId=chat.chat_id, feedback="true")}
+    rated = listed.get(chat.api_message_id)
+    assert rated is not None, "the rated message is not listed with feedback=true"
+    attached = rated.get("feedback")
+    assert isinstance(attached, dict), f"the rated message carries feedback {attached!r}"
+    assert (attached.get("id"), attached.get("rating")) == (given["id"], "THUMBS_UP"), f"attached feedback {attached!r}"
+    for other in chat.message_ids - {chat.api_message_id}:
+        assert listed.get(other, {}).get("feedback") is None, f"unrated message {other} carries feedback"
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.requires("feedback")
+def test_feedback_type_filter_keeps_only_that_rating(conversations, list_chat_messages, rate_message):
+    """feedbackType=THUMBS_UP lists the message rated THUMBS_UP and leaves out the one rated THUMBS_DOWN."""
+    convo = conversations(2)
+    liked, disliked = convo.chats
+    rate_message(convo.flow_id, liked.api_message_id, "THUMBS_UP")
+    rate_message(convo.flow_id, disliked.api_message_id, "THUMBS_DOWN")
+    listed = ids(list_chat_messages(convo.flow_id, feedback="true", feedbackType="THUMBS_UP"))
+    assert liked.api_message_id in listed, "the THUMBS_UP message is missing"
+    assert disliked.api_message_id not in listed, "the THUMBS_DOWN message was listed for feedbackType=THUMBS_UP"
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.parametrize("name", ["startDate", "endDate"])
+def test_invalid_date_filter_is_rejected(api, chatflow, name):
+    """A startDate/endDate that is not a date-time is answered 400 or 422 with the error shape."""
+    response = api.get(f"chatmessage/{chatflow['id']}", params={name: "not-a-date"})
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_unknown_chat_type_is_rejected(api, chatflow):
+    """A chatType outside the ChatType enumeration is answered 400 or 422 with the error shape."""
+    response = api.get(f"chatmessage/{chatflow['id']}", params={"chatType": "FC_NO_SUCH_TYPE"})
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_list_of_unknown_chatflow_is_404(api):
+    """GET /chatmessage/{id} for a chatflow id that does not exist answers 404 with the error shape."""
+    response = api.get(f"chatmessage/{uuid.uuid4()}")
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+def ids(messages):  # noqa: ANN001, ANN201
+    return {m.get("id") for m in messages}
+
+
+def _instant(stamp: str):  # noqa: ANN202 - datetime
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _require_apart(earlier, later) -> None:  # noqa: ANN001 - Chat
+    """Setup guard: the later chat's messages were all created after the earlier chat's."""
+    assert _instant(earlier.last_instant()) < _instant(later.first_instant()), (
+        "setup: chats made a fraction of a second apart have overlapping createdDate "
+        f"({earlier.last_instant()} vs {later.first_instant()})"
+    )
+
