@@ -1,7 +1,5 @@
-"""Prediction: JSON answers, chat continuity, SSE streaming, stored messages."""
+"""Prediction: JSON answers, chat continuity, stored messages (streaming: contracts/test_sse.py)."""
 from __future__ import annotations
-
-import json
 
 import pytest
 
@@ -42,18 +40,4 @@ def test_prediction_is_stored_as_two_messages(api, chatflow):
     assert answer["chatMessageId"] in {m.get("id") for m in messages}, "chatMessageId is not the stored apiMessage"
 
 
-@pytest.mark.level("MUST")
-def test_stream_ends_with_end_event(api, chatflow, target):
-    """A streamed prediction (streaming: true) is text/event-stream whose last event is 'end' with [DONE]."""
-    with api.stream("POST", f"prediction/{chatflow['id']}", json={"question": "stream me", "streaming": True}) as response:
-        expect_status(response, 200)
-        assert response.headers.get("content-type", "").startswith("text/event-stream")
-        raw = b""
-        for chunk in response.iter_raw():
-            raw += chunk
-            if len(raw) > 1 << 20:
-                break
-    datas = [line[5:] for line in raw.decode().splitlines() if line.startswith("data:")]
-    assert datas, f"no data lines in the stream: {raw[:300]!r}"
-    last = json.loads(datas[-1])
-    assert last == {"event": "end", "data": "[DONE]"}, f"last event is {last!r}"
+# Streamed predictions (SSE framing, event grammar, end event) are checked in contracts/test_sse.py.

@@ -1,0 +1,52 @@
+"""Unknown chatflow ids: every chatflow path answers 404 (or 400 for a malformed id) with the error shape."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from flowise_conformance.checks import expect_error_shape, expect_status
+
+pytestmark = [pytest.mark.resource("chatflows")]
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.mutating
+def test_update_unknown_chatflow_is_404(api, new_name):
+    """PUT /chatflows/{id} with an id that does not exist answers 404 with the error shape."""
+    response = api.put(f"chatflows/{uuid.uuid4()}", json={"name": new_name("ghost")})
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.mutating
+def test_delete_unknown_chatflow_is_404(api):
+    """DELETE /chatflows/{id} with an id that does not exist answers 404 with the error shape."""
+    response = api.delete(f"chatflows/{uuid.uuid4()}")
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_get_malformed_chatflow_id_is_400_or_404(api):
+    """GET /chatflows/{id} with an id that is not a uuid answers 400 or 404 with the error shape."""
+    response = api.get("chatflows/fc-not-a-uuid")
+    expect_status(response, 400, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_streaming_probe_of_unknown_chatflow_is_404(anon):
+    """GET /chatflows-streaming/{id} with an id that does not exist answers 404 with the error shape."""
+    response = anon.get(f"chatflows-streaming/{uuid.uuid4()}")
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_uploads_probe_of_unknown_chatflow_is_404(anon):
+    """GET /chatflows-uploads/{id} with an id that does not exist answers 404 with the error shape."""
+    response = anon.get(f"chatflows-uploads/{uuid.uuid4()}")
+    expect_status(response, 404)
+    expect_error_shape(response)

@@ -1,0 +1,70 @@
+"""Prediction input: overrideConfig and history are accepted, malformed history and unknown chatflows refused."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.flows import echo_answer
+
+pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
+
+
+@pytest.mark.level("MUST")
+def test_override_config_is_accepted(api, chatflow):
+    """A prediction with an overrideConfig object (vars) is answered 200 with the flow's reply."""
+    body = {"question": "with overrides", "overrideConfig": {"vars": {"fcVariable": "fc-value"}}}
+    response = api.post(f"prediction/{chatflow['id']}", json=body)
+    expect_status(response, 200)
+    assert expect_json(response).get("text") == echo_answer("with overrides")
+
+
+@pytest.mark.level("MUST")
+def test_history_is_accepted(api, chatflow):
+    """A prediction with a well-formed history (userMessage/apiMessage items) is answered 200 with the reply."""
+    history = [{"role": "userMessage", "content": "earlier question"}, {"role": "apiMessage", "content": "earlier answer"}]
+    response = api.post(f"prediction/{chatflow['id']}", json={"question": "with history", "history": history})
+    expect_status(response, 200)
+    assert expect_json(response).get("text") == echo_answer("with history")
+
+
+@pytest.mark.level("MUST")
+def test_history_with_unknown_role_is_rejected(api, chatflow):
+    """A history item whose role is not apiMessage/userMessage is answered 400 or 422 with the error shape."""
+    history = [{"role": "fcNotARole", "content": "x"}]
+    response = api.post(f"prediction/{chatflow['id']}", json={"question": "bad history", "history": history})
+    expect_status(response, 400, 422, why="a malformed history must be refused")
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_history_that_is_not_a_list_is_rejected(api, chatflow):
+    """A history that is a string instead of a list is answered 400 or 422 with the error shape."""
+    response = api.post(f"prediction/{chatflow['id']}", json={"question": "bad history", "history": "earlier"})
+    expect_status(response, 400, 422, why="a history that is not a list must be refused")
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_unknown_chatflow_is_404(api):
+    """POST /prediction/{id} (no streaming field) for a chatflow that does not exist answers 404 with the error shape."""
+    response = api.post(f"prediction/{uuid.uuid4()}", json={"question": "anyone there"})
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_unknown_chatflow_with_streaming_false_is_404(api):
+    """POST /prediction/{id} with "streaming": false for a chatflow that does not exist answers 404 JSON."""
+    response = api.post(f"prediction/{uuid.uuid4()}", json={"question": "anyone there", "streaming": False})
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_malformed_chatflow_id_is_400_or_404(api):
+    """POST /prediction/{id} with an id that is not a uuid answers 400 or 404 with the error shape."""
+    response = api.post("prediction/fc-not-a-uuid", json={"question": "anyone there"})
+    expect_status(response, 400, 404)
+    expect_error_shape(response)
