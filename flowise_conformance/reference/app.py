@@ -42,46 +42,110 @@ NOT_FOUND_IS_500 = fault(
     "Answers 500 instead of 404 for unknown ids and unknown routes.",
     caught_by=[
         "chatflows/test_chatflows_lifecycle.py::test_get_unknown_chatflow_is_404",
-        "test_errors_basics.py::test_unknown_route_is_404_json",
+        "contracts/test_error_shape.py::test_unknown_route_is_404_json",
     ],
 )
 ERROR_WITHOUT_MESSAGE = fault(
     "error-no-message",
     "Error bodies lose their 'message' field.",
-    caught_by=["test_errors_basics.py::test_unknown_route_is_404_json"],
+    caught_by=["contracts/test_error_shape.py::test_unknown_route_is_404_json"],
+)
+WRONG_SHAPE_404 = fault(
+    "error-shape-404",
+    "404 answers carry {\"error\": <message>} instead of the Error envelope (status right, shape wrong).",
+    caught_by=[
+        "contracts/test_error_shape.py::test_unknown_route_is_404_json",
+        "chatflows/test_chatflows_lifecycle.py::test_get_unknown_chatflow_is_404",
+    ],
 )
 NO_BODY_LIMIT = fault(
     "no-413",
     "Accepts bodies over the size limit instead of answering 413.",
-    caught_by=["test_limits_basics.py::test_json_body_over_limit_is_413"],
+    caught_by=[
+        "contracts/test_body_limits.py::test_json_body_over_the_limit_is_413",
+        "contracts/test_body_limits.py::test_urlencoded_body_over_the_limit_is_413",
+        "contracts/test_body_limits.py::test_chunked_body_over_the_limit_is_413",
+        "contracts/test_body_limits.py::test_multipart_body_over_the_limit_is_413",
+    ],
+)
+CHUNKED_UNLIMITED = fault(
+    "no-413-chunked",
+    "The size limit is checked against Content-Length only: a chunked body of any size is accepted.",
+    caught_by=["contracts/test_body_limits.py::test_chunked_body_over_the_limit_is_413"],
+)
+LIMIT_EXCLUSIVE = fault(
+    "body-limit-exclusive",
+    "A body of exactly the size limit is refused with 413 (the limit is the largest accepted size).",
+    caught_by=[
+        "contracts/test_body_limits.py::test_json_body_at_the_limit_is_accepted",
+        "contracts/test_body_limits.py::test_chunked_body_at_the_limit_is_accepted",
+    ],
+)
+OVERSIZE_BREAKS = fault(
+    "oversize-breaks-server",
+    "After answering a 413 the server is broken: every later request is answered 503.",
+    caught_by=["contracts/test_body_limits.py::test_server_answers_ping_after_an_oversized_body"],
+)
+AUTH_AFTER_LOOKUP = fault(
+    "auth-after-lookup",
+    "Protected GET requests are routed before the key check: an unknown id answers 404 instead of 401.",
+    caught_by=["contracts/test_auth_matrix.py::test_protected_operation_without_key_is_401[getTool]"],
+)
+STREAMING_ERROR_SILENT = fault(
+    "streaming-error-silent",
+    'Like Flowise 3.1.4: a request whose JSON body has "streaming": true and that fails is never answered.',
+    caught_by=["contracts/test_sse.py::test_streaming_request_that_fails_first_gets_a_json_error"],
 )
 
 
 def render_error(request: Request | None, status: int, message: str, settings: ServerSettings) -> Response:
+    """The one way an error leaves the server: the Error envelope as JSON (faults aside)."""
     faults = settings.faults
     if status == 404 and NOT_FOUND_IS_500.name in faults:
         status = 500
+    if status == 404 and WRONG_SHAPE_404.name in faults:
+        return Response(json.dumps({"error": message}), status_code=404, media_type="application/json")
     body = error_body(status, message)
     if ERROR_WITHOUT_MESSAGE.name in faults:
         body.pop("message")
     return Response(json.dumps(body), status_code=status, media_type="application/json")
 
 
+def _asks_to_stream(body: bytes) -> bool:
+    try:
+        parsed = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(parsed, dict) and parsed.get("streaming") in (True, "true")
+
+
 class LimitAndAuth:
-    """Buffers the body up to the limit (413 past it), then applies the API-key gate."""
+    """Buffers the body up to the limit (413 past it), then applies the API-key gate.
+
+    The limit is inclusive: a body of exactly ``body_limit`` bytes is accepted. It is counted
+    on the bytes received, so a chunked body without Content-Length is limited too; a body
+    over the limit is drained, not kept, so the client can read the 413.
+    """
 
     def __init__(self, app: ASGIApp, settings: ServerSettings) -> None:
         self.app = app
         self.settings = settings
+        self.broken = False  # the oversize-breaks-server fault fired
+
+    def _on(self, fault_: Any) -> bool:
+        return fault_.name in self.settings.faults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.settings.body_limit
-        enforce = NO_BODY_LIMIT.name not in self.settings.faults
+        if self.broken:
+            await self._send_error(scope, send, 503, "the server is broken (fault oversize-breaks-server)")
+            return
+        limit = self.settings.body_limit - (1 if self._on(LIMIT_EXCLUSIVE) else 0)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
+        enforce = not self._on(NO_BODY_LIMIT) and not (self._on(CHUNKED_UNLIMITED) and declared is None)
         too_big = bool(enforce and declared and declared.isdigit() and int(declared) > limit)
         chunks: list[bytes] = []
         size = 0
@@ -99,14 +163,9 @@ class LimitAndAuth:
                 break
         if too_big:  # the body was drained, not kept, so the client can read this answer
             await self._send_error(scope, send, 413, "request entity too large")
+            self.broken = self._on(OVERSIZE_BREAKS)
             return
         body = b"".join(chunks)
-        path = scope["path"]
-        if not auth.is_public(path):
-            problem = auth.check_header(headers.get(b"authorization"), self.settings)
-            if problem:
-                await self._send_error(scope, send, 401, problem)
-                return
         sent = False
 
         async def replay() -> Message:
@@ -116,11 +175,60 @@ class LimitAndAuth:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
+        if self._on(STREAMING_ERROR_SILENT) and _asks_to_stream(body):
+            send = _silence_errors(send)
+        path = scope["path"]
+        if not auth.is_public(path):
+            problem = auth.check_header(headers.get(b"authorization"), self.settings)
+            if problem and auth.query_key_accepted(scope.get("query_string", b""), self.settings):
+                problem = None
+            if problem:
+                if self._on(AUTH_AFTER_LOOKUP) and scope["method"] == "GET":
+                    await self._route_first(scope, replay, send, problem)
+                else:
+                    await self._send_error(scope, send, 401, problem)
+                if getattr(send, "silenced", False):
+                    await _wait_for_disconnect(receive)
+                return
         await self.app(scope, replay, send)
+        if getattr(send, "silenced", False):
+            await _wait_for_disconnect(receive)
+
+    async def _route_first(self, scope: Scope, receive: Receive, send: Send, problem: str) -> None:
+        captured: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            captured.append(message)
+
+        await self.app(scope, receive, capture)
+        if captured and captured[0].get("status") == 404:
+            for message in captured:
+                await send(message)
+        else:
+            await self._send_error(scope, send, 401, problem)
 
     async def _send_error(self, scope: Scope, send: Send, status: int, message: str) -> None:
         response = render_error(None, status, message, self.settings)
         await response(scope, _drain, send)
+
+
+def _silence_errors(send: Send) -> Send:
+    """A send that swallows an error answer (status >= 400) entirely, as Flowise's handler does."""
+
+    async def silent(message: Message) -> None:
+        if message["type"] == "http.response.start" and message.get("status", 200) >= 400:
+            silent.silenced = True  # type: ignore[attr-defined]
+        if getattr(silent, "silenced", False):
+            return
+        await send(message)
+
+    silent.silenced = False  # type: ignore[attr-defined]
+    return silent
+
+
+async def _wait_for_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 async def _drain() -> Message:
