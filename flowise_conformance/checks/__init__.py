@@ -11,5 +11,9 @@ from flowise_conformance.checks.core import (
     expect_json,
     expect_status,
 )
+from flowise_conformance.checks.error_shape import error_shape_problem, operation_label
 
-__all__ = ["ConformanceFailure", "expect_error_shape", "expect_json", "expect_status"]
+__all__ = [
+    "ConformanceFailure", "error_shape_problem", "expect_error_shape", "expect_json", "expect_status",
+    "operation_label",
+]
