@@ -1,0 +1,108 @@
+"""Document store lifecycle: create (empty) -> get -> listed -> update persists (merging) -> delete -> gone."""
+from __future__ import annotations
+
+import pytest
+
+from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks.schemas import expect_schema
+
+pytestmark = [pytest.mark.resource("document_store"), pytest.mark.mutating]
+
+STORES = "document-store/store"
+
+
+@pytest.mark.level("MUST")
+def test_create_returns_an_empty_store(api, tracker, store_fields):
+    """POST /document-store/store answers 200 with the new store: an id, the name and description, status EMPTY, no loaders."""
+    body = store_fields()
+    response = api.post(STORES, json=body)
+    store = tracker.track_response("document_store", response, body["name"])
+    expect_status(response, 200)
+    expect_json(response)
+    assert isinstance(store, dict), f"POST /{STORES} must answer a JSON object, got {type(store).__name__}"
+    assert isinstance(store.get("id"), str) and store["id"], f"no id in {store!r}"
+    for field, sent in body.items():
+        assert store.get(field) == sent, f"{field}: answered {store.get(field)!r}, sent {sent!r}"
+    assert store.get("status") == "EMPTY", f"a new store has status {store.get('status')!r}, expected EMPTY"
+    assert store.get("loaders") == [], f"a new store must have loaders [] (an array), got {store.get('loaders')!r}"
+    assert store.get("whereUsed") == [], f"a new store must have whereUsed [] (an array), got {store.get('whereUsed')!r}"
+
+
+@pytest.mark.level("SHOULD")
+def test_created_store_matches_the_document_store_schema(store):
+    """The store POST /document-store/store answers has the documented fields and types (components/schemas/DocumentStore)."""
+    expect_schema(store, "DocumentStore", f"POST /{STORES} answer")
+
+
+@pytest.mark.level("MUST")
+def test_get_returns_the_created_store(api, store):
+    """GET /document-store/store/{id} answers 200 with the store as created, still EMPTY with no loaders."""
+    response = api.get(f"{STORES}/{store['id']}")
+    expect_status(response, 200)
+    got = expect_json(response)
+    assert isinstance(got, dict), f"GET /{STORES}/{{id}} must answer a JSON object, got {type(got).__name__}"
+    for field in ("id", "name", "description"):
+        assert got.get(field) == store[field], f"{field}: got {got.get(field)!r}, created {store[field]!r}"
+    assert got.get("status") == "EMPTY", f"status {got.get('status')!r}, expected EMPTY"
+    assert got.get("loaders") == [], f"loaders {got.get('loaders')!r}, expected []"
+
+
+@pytest.mark.level("MUST")
+def test_created_store_is_listed(store, listed_stores):
+    """GET /document-store/store answers a plain JSON array that contains the store just created."""
+    assert store["id"] in listed_stores(), "created store not listed"
+
+
+@pytest.mark.level("MUST")
+def test_update_persists(api, store, new_name):
+    """PUT /document-store/store/{id} changes the name, and a later GET shows the new name."""
+    renamed = new_name("store-renamed")
+    expect_status(api.put(f"{STORES}/{store['id']}", json={"name": renamed}), 200)
+    again = api.get(f"{STORES}/{store['id']}")
+    expect_status(again, 200)
+    got = expect_json(again)
+    assert got.get("name") == renamed, f"after PUT the name is {got.get('name')!r}, expected {renamed!r}"
+
+
+@pytest.mark.level("SHOULD")
+def test_update_answers_the_updated_store(api, store):
+    """PUT /document-store/store/{id} answers 200 with the store as it now is (the new description, the same id)."""
+    response = api.put(f"{STORES}/{store['id']}", json={"description": "described again"})
+    expect_status(response, 200)
+    got = expect_json(response)
+    assert isinstance(got, dict), f"PUT /{STORES}/{{id}} must answer a JSON object, got {type(got).__name__}"
+    assert got.get("id") == store["id"], f"PUT answered id {got.get('id')!r}, expected {store['id']!r}"
+    assert got.get("description") == "described again", f"PUT answered description {got.get('description')!r}"
+
+
+@pytest.mark.level("MUST")
+def test_update_changes_only_the_fields_sent(api, store, new_name):
+    """PUT /document-store/store/{id} with only a name keeps the description."""
+    expect_status(api.put(f"{STORES}/{store['id']}", json={"name": new_name("store-renamed")}), 200)
+    got = expect_json(api.get(f"{STORES}/{store['id']}"))
+    assert got.get("description") == store["description"], f"description {got.get('description')!r} after a PUT that did not send it"
+
+
+@pytest.mark.level("MUST")
+def test_get_after_delete_is_404(api, store, tracker):
+    """DELETE /document-store/store/{id} answers 200, and the store is then gone (GET answers 404)."""
+    expect_status(api.delete(f"{STORES}/{store['id']}"), 200)
+    gone = api.get(f"{STORES}/{store['id']}")
+    if gone.status_code == 404:
+        tracker.gone("document_store", store["id"])
+    expect_status(gone, 404, why="a deleted document store must no longer be served")
+
+
+@pytest.mark.level("MUST")
+def test_deleted_store_is_not_listed(api, store, listed_stores):
+    """After DELETE /document-store/store/{id}, GET /document-store/store no longer lists the store."""
+    expect_status(api.delete(f"{STORES}/{store['id']}"), 200)
+    assert store["id"] not in listed_stores(), "deleted store still listed"
+
+
+@pytest.mark.level("SHOULD")
+def test_delete_answers_the_deleted_count(api, store):
+    """DELETE /document-store/store/{id} answers the documented {deleted: <count>} object."""
+    response = api.delete(f"{STORES}/{store['id']}")
+    expect_status(response, 200)
+    expect_schema(expect_json(response), "DocumentStoreDeleteResult", f"DELETE /{STORES}/{{id}} answer")

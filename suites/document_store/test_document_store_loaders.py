@@ -1,0 +1,145 @@
+"""Document store operations that need no external service: the loader listing, a chunk preview
+with the plainText loader and the character splitter, and the chunk pages of a store.
+
+A target may declare these unsupported (capability document_store_loaders).
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks.schemas import expect_schema
+
+pytestmark = [pytest.mark.resource("document_store"), pytest.mark.requires("document_store_loaders")]
+
+STORES = "document-store/store"
+FIRST = "First paragraph."
+SECOND = "Second paragraph."
+
+
+def preview_body(**fields):  # noqa: ANN001, ANN201
+    """Two paragraphs that a character splitter with chunkSize 20 and separator "\\n\\n" cuts in two."""
+    return {
+        "loaderId": "plainText",
+        "loaderName": "Plain Text",
+        "loaderConfig": {"text": f"{FIRST}\n\n{SECOND}"},
+        "splitterId": "characterTextSplitter",
+        "splitterName": "Character Text Splitter",
+        "splitterConfig": {"chunkSize": 20, "chunkOverlap": 0, "separator": "\n\n"},
+        "previewChunkCount": 20,
+        **fields,
+    }
+
+
+@pytest.mark.level("MUST")
+def test_loaders_listing_is_an_array_of_components(api):
+    """GET /document-store/components/loaders answers a non-empty JSON array of loader components (name, label)."""
+    response = api.get("document-store/components/loaders")
+    expect_status(response, 200)
+    loaders = expect_json(response)
+    assert isinstance(loaders, list) and loaders, f"expected a non-empty JSON array, got {str(loaders)[:200]!r}"
+    for loader in loaders:
+        expect_schema(loader, "LoaderComponent", "a listed loader")
+
+
+@pytest.mark.level("SHOULD")
+def test_loaders_listing_includes_plain_text(api):
+    """GET /document-store/components/loaders lists the plainText loader (the one that needs no service)."""
+    response = api.get("document-store/components/loaders")
+    expect_status(response, 200)
+    loaders = expect_json(response)
+    assert isinstance(loaders, list), f"expected a JSON array, got {type(loaders).__name__}"
+    assert "plainText" in {ld.get("name") for ld in loaders if isinstance(ld, dict)}, "no plainText loader listed"
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.mutating
+def test_preview_splits_plain_text_into_chunks(api):
+    """POST /document-store/loader/preview cuts two paragraphs into two chunks, in order, with their text."""
+    response = api.post("document-store/loader/preview", json=preview_body())
+    expect_status(response, 200)
+    result = expect_schema(expect_json(response), "LoaderPreviewResult", "preview answer")
+    assert [c.get("pageContent") for c in result["chunks"]] == [FIRST, SECOND], f"chunks {result['chunks']!r}"
+    assert result["totalChunks"] == 2, f"totalChunks {result['totalChunks']}, expected 2"
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.mutating
+def test_preview_returns_at_most_preview_chunk_count(api):
+    """POST /document-store/loader/preview with previewChunkCount 1 returns one chunk but counts both in totalChunks."""
+    response = api.post("document-store/loader/preview", json=preview_body(previewChunkCount=1))
+    expect_status(response, 200)
+    result = expect_schema(expect_json(response), "LoaderPreviewResult", "preview answer")
+    assert [c.get("pageContent") for c in result["chunks"]] == [FIRST], f"chunks {result['chunks']!r}, expected only the first"
+    assert result["totalChunks"] == 2, f"totalChunks {result['totalChunks']}, expected 2"
+
+
+@pytest.mark.level("SHOULD")
+@pytest.mark.mutating
+def test_preview_saves_nothing_in_the_store(api, store):
+    """A preview naming a store leaves it EMPTY: no loader and no chunk is saved."""
+    expect_status(api.post("document-store/loader/preview", json=preview_body(storeId=store["id"])), 200)
+    got = expect_json(api.get(f"{STORES}/{store['id']}"))
+    assert got.get("loaders") == [], f"loaders after a preview: {got.get('loaders')!r}"
+    page = expect_json(api.get(f"document-store/chunks/{store['id']}/all/1"))
+    assert isinstance(page, dict) and page.get("count") == 0, f"chunks after a preview: {str(page)[:300]!r}"
+
+
+@pytest.mark.level("SHOULD")
+@pytest.mark.mutating
+def test_preview_with_unknown_store_is_404(api):
+    """POST /document-store/loader/preview naming a store id that does not exist answers 404 with the error shape."""
+    response = api.post("document-store/loader/preview", json=preview_body(storeId=str(uuid.uuid4())))
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+@pytest.mark.mutating
+def test_preview_with_unknown_loader_is_rejected(api):
+    """POST /document-store/loader/preview with a loaderId no loader has answers 400 or 422 with the error shape."""
+    response = api.post("document-store/loader/preview", json=preview_body(loaderId="fcNoSuchLoader"))
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+@pytest.mark.mutating
+def test_preview_without_loader_config_is_rejected(api):
+    """POST /document-store/loader/preview without loaderConfig answers 400 or 422 with the error shape."""
+    body = preview_body()
+    del body["loaderConfig"]
+    response = api.post("document-store/loader/preview", json=body)
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+@pytest.mark.mutating
+def test_chunks_of_an_empty_store_are_an_empty_page(api, store):
+    """GET /document-store/chunks/{storeId}/all/1 of a new store answers page 1 with no chunks and count 0."""
+    response = api.get(f"document-store/chunks/{store['id']}/all/1")
+    expect_status(response, 200)
+    page = expect_schema(expect_json(response), "ChunkPage", "chunk page")
+    assert page["chunks"] == [], f"a new store has chunks {page['chunks']!r}"
+    assert page["count"] == 0, f"a new store has count {page['count']}"
+    assert page["currentPage"] == 1, f"currentPage {page['currentPage']}, asked for 1"
+
+
+@pytest.mark.level("MUST")
+def test_chunks_of_unknown_store_is_404(api):
+    """GET /document-store/chunks/{storeId}/all/1 of a store that does not exist answers 404 with the error shape."""
+    response = api.get(f"document-store/chunks/{uuid.uuid4()}/all/1")
+    expect_status(response, 404)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+@pytest.mark.mutating
+def test_chunks_of_unknown_loader_is_404(api, store):
+    """GET /document-store/chunks/{storeId}/{fileId}/1 with a fileId that is no loader of the store answers 404."""
+    response = api.get(f"document-store/chunks/{store['id']}/{uuid.uuid4()}/1")
+    expect_status(response, 404)
+    expect_error_shape(response)

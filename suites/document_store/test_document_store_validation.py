@@ -1,0 +1,57 @@
+"""Document stores: bad bodies are rejected with 400 or 422 and the error shape, and change nothing."""
+from __future__ import annotations
+
+import pytest
+
+from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+
+pytestmark = [pytest.mark.resource("document_store"), pytest.mark.mutating]
+
+STORES = "document-store/store"
+
+
+@pytest.mark.level("MUST")
+def test_create_without_name_is_rejected(api, tracker):
+    """POST /document-store/store without a name answers 400 or 422 with the error shape."""
+    response = api.post(STORES, json={"description": "a store without a name"})
+    tracker.track_response("document_store", response)
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("MUST")
+def test_create_with_non_string_name_is_rejected(api, tracker):
+    """POST /document-store/store with a list as name answers 400 or 422 with the error shape."""
+    response = api.post(STORES, json={"name": ["not", "a", "string"]})
+    tracker.track_response("document_store", response)
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+def test_rejected_create_stores_nothing(api, tracker, new_name, listed_stores):
+    """A POST /document-store/store rejected for an empty name leaves no store with that description behind."""
+    body = {"name": "", "description": new_name("rejected-store")}
+    response = api.post(STORES, json=body)
+    tracker.track_response("document_store", response)
+    expect_status(response, 400, 422)
+    descriptions = {s.get("description") for s in listed_stores().values()}
+    assert body["description"] not in descriptions, "a rejected create stored a document store"
+
+
+@pytest.mark.level("MUST")
+def test_update_with_null_name_is_rejected(api, store):
+    """PUT /document-store/store/{id} with name null answers 400 or 422 with the error shape."""
+    response = api.put(f"{STORES}/{store['id']}", json={"name": None})
+    expect_status(response, 400, 422)
+    expect_error_shape(response)
+
+
+@pytest.mark.level("SHOULD")
+def test_rejected_update_changes_nothing(api, store):
+    """A PUT /document-store/store/{id} rejected for an empty name leaves the store as it was."""
+    response = api.put(f"{STORES}/{store['id']}", json={"name": "", "description": "must not be stored"})
+    expect_status(response, 400, 422)
+    got = expect_json(api.get(f"{STORES}/{store['id']}"))
+    assert got.get("name") == store["name"], f"name is {got.get('name')!r} after a rejected PUT"
+    assert got.get("description") == store["description"], f"description is {got.get('description')!r} after a rejected PUT"
