@@ -54,7 +54,7 @@ def test_rejected_create_stores_nothing(post_assistant, assistant_fields, listed
     body = assistant_fields()
     del body["credential"]
     response = post_assistant(body)
-    expect_status(response, 400, 422)
+    assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
     assert body["details"] not in {a.get("details") for a in listed_assistants()}, "a rejected create stored an assistant"
 
 
@@ -70,7 +70,7 @@ def test_update_with_details_not_json_is_rejected(assistant, put_assistant):
 def test_rejected_update_changes_nothing(api, assistant, put_assistant):
     """A PUT /assistants/{id} rejected for details without a name leaves the assistant as it was."""
     response = put_assistant(assistant["id"], {"details": json.dumps({"description": "no name"}), "iconSrc": "x.png"})
-    expect_status(response, 400, 422)
+    assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
     got = expect_json(api.get(f"assistants/{assistant['id']}"))
     assert got.get("details") == assistant["details"], f"details are {got.get('details')!r} after a rejected PUT"
     assert got.get("iconSrc") == assistant.get("iconSrc"), f"iconSrc is {got.get('iconSrc')!r} after a rejected PUT"

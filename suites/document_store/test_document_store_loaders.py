@@ -27,7 +27,7 @@ def preview_body(**fields):  # noqa: ANN001, ANN201
         "loaderConfig": {"text": f"{FIRST}\n\n{SECOND}"},
         "splitterId": "characterTextSplitter",
         "splitterName": "Character Text Splitter",
-        "splitterConfig": {"chunkSize": 20, "chunkOverlap": 0, "separator": "\n\n"},
+        "splitterConfig": {"chunkSize": 20, "chunkOverlap": 1, "separator": "\n\n"},
         "previewChunkCount": 20,
         **fields,
     }
@@ -74,6 +74,17 @@ def test_preview_returns_at_most_preview_chunk_count(api):
     result = expect_schema(expect_json(response), "LoaderPreviewResult", "preview answer")
     assert [c.get("pageContent") for c in result["chunks"]] == [FIRST], f"chunks {result['chunks']!r}, expected only the first"
     assert result["totalChunks"] == 2, f"totalChunks {result['totalChunks']}, expected 2"
+
+
+@pytest.mark.level("SHOULD")
+@pytest.mark.mutating
+def test_preview_honours_a_zero_chunk_overlap(api):
+    """POST /document-store/loader/preview with chunkOverlap 0 (no overlap) splits as asked instead of failing."""
+    body = preview_body(splitterConfig={"chunkSize": 20, "chunkOverlap": 0, "separator": "\n\n"})
+    response = api.post("document-store/loader/preview", json=body)
+    expect_status(response, 200, why="chunkOverlap 0 is a valid setting (the spec's own example uses it)")
+    result = expect_schema(expect_json(response), "LoaderPreviewResult", "preview answer")
+    assert [c.get("pageContent") for c in result["chunks"]] == [FIRST, SECOND], f"chunks {result['chunks']!r}"
 
 
 @pytest.mark.level("SHOULD")

