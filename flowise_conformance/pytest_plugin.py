@@ -18,16 +18,18 @@ from flowise_conformance.client import FlowiseClient
 from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, Target, load_target
 from flowise_conformance.embedded import EmbeddedServer
 from flowise_conformance.errors import FcError
-from flowise_conformance.outcomes import LEVELS, Outcome
+from flowise_conformance.outcomes import LEVELS
 from flowise_conformance.preflight import probe
 from flowise_conformance.redact import redact, register_secret
-from flowise_conformance.report.summary import RunSummary, TestResult, iso_now
+from flowise_conformance.report.summary import RunSummary
 from flowise_conformance.run import ENV_PREFLIGHT_DONE, ENV_RUN_ID, ENV_SERVER_VERSION, RunContext, new_run_id
 from flowise_conformance.tracker import Tracker, sweep
 
 
 # Further hook groups live in their own modules (one job each) and are registered here.
-pytest_plugins: list[str] = ["flowise_conformance.plugins.error_shape"]
+pytest_plugins: list[str] = ["flowise_conformance.plugins.error_shape", "flowise_conformance.plugins.fuzz",
+                              "flowise_conformance.plugins.safety", "flowise_conformance.plugins.gating",
+                              "flowise_conformance.plugins.reporting"]
 
 MARKERS = {
     "resource(name)": "the API resource a test exercises (chatflows, prediction, ...)",
@@ -242,51 +244,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = redact(str(report.longrepr)) if report.failed else report.longrepr
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    config = _config_holder.get("config")
-    if config is None:
-        return
-    state = config.stash[_state_key]
-    summary: RunSummary | None = state.get("summary")
-    if summary is None:
-        return
-    props = dict(report.user_properties)
-    result = summary.tests.setdefault(
-        report.nodeid,
-        TestResult(report.nodeid, resource=props.get("resource"), level=props.get("level"), mutating=bool(props.get("mutating"))),
-    )
-    result.duration_s += report.duration
-    if report.when == "call" and report.passed and hasattr(report, "wasxfail"):
-        result.outcome = Outcome.XPASSED
-    elif report.skipped and hasattr(report, "wasxfail"):
-        result.outcome = Outcome.XFAILED
-        result.message = str(report.wasxfail)
-    elif report.skipped:
-        result.outcome = Outcome.SKIPPED
-        longrepr = report.longrepr
-        result.message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-    elif report.failed:
-        result.outcome = Outcome.FAILED if report.when == "call" else Outcome.ERROR
-        result.message = _first_line_block(report)
-        result.details = redact(report.longreprtext) + "".join(
-            f"\n\n--- {name} ---\n{text}" for name, text in report.sections if name == "transcript"
-        )
-
-
-def _first_line_block(report: pytest.TestReport) -> str:
-    crash = getattr(report.longrepr, "reprcrash", None)
-    text = crash.message if crash is not None else str(report.longrepr)
-    return redact(text)
-
-
-_config_holder: dict[str, pytest.Config] = {}
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _config_holder["config"] = session.config
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     state = config.stash[_state_key]
@@ -299,35 +256,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         _, leftovers = sweep(client, run.journal)
     finally:
         client.close()
-    summary: RunSummary = state["summary"]
-    summary.finished = iso_now()
-    summary.duration_s = time.monotonic() - state["t0"]
-    summary.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-    summary.write(run.run_dir / "summary.json")
     state["cleanup_problems"] = leftovers
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    state = config.stash.get(_state_key, {})
-    summary: RunSummary | None = state.get("summary")
-    if summary is None or _is_worker(config):
-        return
-    tr = terminalreporter
-    tr.section("flowise-conformance")
-    target: Target = state["target"]
-    tr.write_line(f"target: {target.base_url}  ({target.name or target.source})"
-                  + (f"  server version {summary.server_version}" if summary.server_version else ""))
-    by_resource: dict[str, dict[str, int]] = {}
-    for result in summary.tests.values():
-        row = by_resource.setdefault(result.resource or "-", {o.value: 0 for o in Outcome})
-        row[result.outcome.value] += 1
-    columns = [o.value for o in Outcome]
-    tr.write_line(f"{'resource':<16}" + "".join(f"{c:>18}" for c in columns))
-    for resource in sorted(by_resource):
-        tr.write_line(f"{resource:<16}" + "".join(f"{by_resource[resource][c]:>18}" for c in columns))
-    counts = summary.counts()
-    tr.write_line(f"{'total':<16}" + "".join(f"{counts[c]:>18}" for c in columns))
-    for problem in state.get("cleanup_problems", []):
-        tr.write_line(f"cleanup: {problem}", yellow=True)
-    run: RunContext = state["run"]
-    tr.write_line(f"reports: {run.run_dir}/summary.json, {config.option.xmlpath}")
