@@ -15,7 +15,7 @@ from starlette.routing import Route
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
-from flowise_conformance.reference.responses import ApiError, json_body, ok
+from flowise_conformance.reference.responses import ApiError, ok
 
 KIND = "assistant"
 WHAT = "Assistant"
@@ -93,7 +93,7 @@ async def list_assistants(request: Request) -> Response:
 
 
 async def create_assistant(request: Request) -> Response:
-    values = _validate(await json_body(request), creating=True, request=request)
+    values = _validate(await inputs.required_body(request), creating=True, request=request)
     stamp = now_iso()
     assistant = {
         "id": str(uuid.uuid4()),
@@ -114,7 +114,7 @@ async def get_assistant(request: Request) -> Response:
 
 async def update_assistant(request: Request) -> Response:
     assistant = _find(request, request.path_params["id"])
-    changes = _validate(await json_body(request), creating=False, request=request)
+    changes = _validate(await inputs.required_body(request), creating=False, request=request)
     if UPDATE_REPLACES.on(request):
         assistant = {**assistant, "details": "{}", "iconSrc": None}
     updated = {**assistant, **changes, "updatedDate": now_iso()}

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
-from flowise_conformance.reference.responses import ApiError, json_body, ok
+from flowise_conformance.reference.responses import ApiError, ok
 
 KIND = "document_store"
 CHUNK_KIND = "document_store_chunk"
@@ -108,7 +108,7 @@ async def list_stores(request: Request) -> Response:
 
 
 async def create_store(request: Request) -> Response:
-    values = _validate(await json_body(request), creating=True)
+    values = _validate(await inputs.required_body(request), creating=True)
     stamp = now_iso()
     store = {
         "id": str(uuid.uuid4()),
@@ -139,7 +139,7 @@ async def get_store(request: Request) -> Response:
 
 async def update_store(request: Request) -> Response:
     store = _find(request, request.path_params["id"])
-    changes = _validate(await json_body(request), creating=False)
+    changes = _validate(await inputs.required_body(request), creating=False)
     updated = {**store, **changes, "updatedDate": now_iso()}
     request.app.state.store.replace(KIND, updated)
     return ok(_shown(request, updated))
@@ -161,13 +161,14 @@ async def list_loaders(request: Request) -> Response:
 
 def _int_setting(config: dict[str, Any], key: str, default: int, minimum: int) -> int:
     value = config.get(key, default)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
     if value in (None, ""):
         value = default
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    number = inputs.as_int(value)
+    if number is None or number < minimum:
         raise ApiError(400, f"Splitter '{key}' must be an integer >= {minimum}")
-    return value
+    return number
 
 
 def split_characters(text: str, config: dict[str, Any]) -> list[str]:
@@ -212,7 +213,7 @@ def _line_span(text: str, chunk: str, start: int) -> tuple[dict[str, Any], int]:
 
 
 async def preview_chunks(request: Request) -> Response:
-    body = await json_body(request)
+    body = await inputs.required_body(request)
     inputs.known_fields(body, PREVIEW_FIELDS, "Loader preview")
     store_id = inputs.uuid_text(body, "storeId", "Loader preview", required=False)
     if store_id is not inputs.MISSING:
@@ -237,8 +238,10 @@ async def preview_chunks(request: Request) -> Response:
     if splitter_id is not inputs.MISSING and splitter_id not in SPLITTERS:
         raise ApiError(400, f"Unknown text splitter '{splitter_id}'")
     count = body.get("previewChunkCount")
-    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < -1):
-        raise ApiError(400, "Loader preview: 'previewChunkCount' must be an integer >= -1")
+    if count is not None:
+        count = inputs.as_int(count)
+        if count is None or count < -1:
+            raise ApiError(400, "Loader preview: 'previewChunkCount' must be an integer >= -1")
 
     if splitter_id is not inputs.MISSING and splitter_config:
         texts = split_characters(text, splitter_config)

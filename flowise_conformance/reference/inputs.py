@@ -10,9 +10,27 @@ from typing import Any, Iterable
 
 from starlette.requests import Request
 
-from flowise_conformance.reference.responses import ApiError
+from flowise_conformance.reference.responses import ApiError, json_body
 
 MISSING = object()
+
+
+async def required_body(request: Request) -> dict[str, Any]:
+    """The JSON object body of an operation whose requestBody is required: an empty body is 400."""
+    if not (await request.body()).strip():
+        raise ApiError(400, "A JSON request body is required")
+    return await json_body(request)
+
+
+def as_int(value: Any) -> int | None:
+    """``value`` as an int when JSON Schema calls it an integer (1 and 1.0 alike), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 def known_fields(body: dict[str, Any], allowed: Iterable[str], what: str) -> None:

@@ -11,7 +11,7 @@ from starlette.routing import Route
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
-from flowise_conformance.reference.responses import ApiError, json_body, ok
+from flowise_conformance.reference.responses import ApiError, ok
 
 KIND = "tool"
 WHAT = "Tool"
@@ -66,7 +66,7 @@ async def list_tools(request: Request) -> Response:
 
 
 async def create_tool(request: Request) -> Response:
-    values = _validate(await json_body(request), creating=True, request=request)
+    values = _validate(await inputs.required_body(request), creating=True, request=request)
     stamp = now_iso()
     tool = {
         "id": str(uuid.uuid4()),
@@ -84,7 +84,7 @@ async def get_tool(request: Request) -> Response:
 
 async def update_tool(request: Request) -> Response:
     tool = find(request, request.path_params["id"])
-    changes = _validate(await json_body(request), creating=False, request=request)
+    changes = _validate(await inputs.required_body(request), creating=False, request=request)
     if UPDATE_REPLACES.on(request):
         tool = {**tool, **{k: None for k in NULLABLE}}
     updated = {**tool, **changes, "updatedDate": now_iso()}

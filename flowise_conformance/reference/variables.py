@@ -14,7 +14,7 @@ from starlette.routing import Route
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
-from flowise_conformance.reference.responses import ApiError, json_body, ok
+from flowise_conformance.reference.responses import ApiError, ok
 
 KIND = "variable"
 WHAT = "Variable"
@@ -69,7 +69,7 @@ async def list_variables(request: Request) -> Response:
 
 
 async def create_variable(request: Request) -> Response:
-    values = _validate(await json_body(request), creating=True, request=request)
+    values = _validate(await inputs.required_body(request), creating=True, request=request)
     kind = values.get("type", "static")
     if RUNTIME_AS_STATIC.on(request) and kind == "runtime":
         kind = "static"
@@ -91,7 +91,7 @@ async def update_variable(request: Request) -> Response:
     if UPDATE_UNKNOWN_TEXT.on(request) and request.app.state.store.get(KIND, variable_id) is None:
         return PlainTextResponse("Variable not found in the database", status_code=404)
     variable = _find(request, variable_id)
-    changes = _validate(await json_body(request), creating=False, request=request)
+    changes = _validate(await inputs.required_body(request), creating=False, request=request)
     updated = {**variable, **changes, "updatedDate": now_iso()}
     request.app.state.store.replace(KIND, updated)
     return ok(updated)
