@@ -168,9 +168,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from flowise_conformance.report.compare import add_subparsers as add_report_commands
+
+    add_report_commands(sub)  # compare, matrix
+    from flowise_conformance.cleanup import add_subparser as add_cleanup
+
+    add_cleanup(sub)
+    from flowise_conformance.report.deviations import add_subparser as add_deviations
     from flowise_conformance.selftest import add_subparser as add_selftest
 
     add_selftest(sub)
+    add_deviations(sub)
     try:
         from flowise_conformance.flowise_launcher.cli import add_subparser
     except ImportError:
