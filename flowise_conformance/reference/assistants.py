@@ -37,10 +37,10 @@ UNKNOWN_IS_500 = fault(
         "assistants/test_assistants_errors.py::test_delete_unknown_assistant_is_404",
     ],
 )
-DETAILS_NAME_UNCHECKED = fault(
-    "assistant-details-name-unchecked",
-    "POST /assistants accepts details without a name (as Flowise 3.1.4 does).",
-    caught_by=["assistants/test_assistants_validation.py::test_create_with_details_without_name_is_rejected"],
+DETAILS_NOT_PARSED = fault(
+    "assistant-details-not-parsed",
+    "POST /assistants stores details that are not JSON text instead of rejecting them.",
+    caught_by=["assistants/test_assistants_validation.py::test_create_with_details_not_json_is_rejected"],
 )
 UPDATE_REPLACES = fault(
     "assistant-update-replaces",
@@ -49,10 +49,12 @@ UPDATE_REPLACES = fault(
 )
 
 
-def _details(value: str, request: Request) -> None:
+def _details(value: str, request: Request, *, creating: bool) -> None:
+    if creating and DETAILS_NOT_PARSED.on(request):
+        return
     parsed = inputs.json_object_text(value, "Assistant 'details'")
     name = parsed.get("name")
-    if not DETAILS_NAME_UNCHECKED.on(request) and (not isinstance(name, str) or not name):
+    if not isinstance(name, str) or not name:
         raise ApiError(400, "Assistant 'details' must hold a non-empty 'name'")
     for key in ("description", "instruction"):
         if key in parsed and not isinstance(parsed[key], str):
@@ -68,7 +70,7 @@ def _validate(body: dict[str, Any], *, creating: bool, request: Request) -> dict
         "iconSrc": inputs.text(body, "iconSrc", WHAT, required=False, nullable=True),
     }
     if values["details"] is not inputs.MISSING:
-        _details(values["details"], request)
+        _details(values["details"], request, creating=creating)
     return {k: v for k, v in values.items() if v is not inputs.MISSING}
 
 

@@ -26,10 +26,10 @@ DELETE_KEEPS = fault(
     "DELETE /variables/{id} answers 200 but the variable is still there.",
     caught_by=["variables/test_variables_lifecycle.py::test_deleted_variable_is_not_listed"],
 )
-TYPE_NOT_VALIDATED = fault(
-    "variable-type-not-validated",
-    "POST /variables stores any type (e.g. 'bogus') instead of rejecting it (as Flowise 3.1.4 does).",
-    caught_by=["variables/test_variables_validation.py::test_create_with_unknown_type_is_rejected"],
+UPDATE_REPLACES = fault(
+    "variable-update-replaces",
+    "PUT /variables/{id} replaces the variable: a type not sent falls back to static.",
+    caught_by=["variables/test_variables_lifecycle.py::test_update_changes_only_the_fields_sent"],
 )
 UPDATE_UNKNOWN_TEXT = fault(
     "variable-update-unknown-text",
@@ -49,10 +49,7 @@ def _validate(body: dict[str, Any], *, creating: bool, request: Request) -> dict
         "name": inputs.text(body, "name", WHAT, required=creating, non_empty=True),
         "value": inputs.text(body, "value", WHAT, required=creating),
     }
-    if TYPE_NOT_VALIDATED.on(request):
-        values["type"] = inputs.text(body, "type", WHAT, required=False)
-    else:
-        values["type"] = inputs.one_of(body, "type", TYPES, WHAT, required=False)
+    values["type"] = inputs.one_of(body, "type", TYPES, WHAT, required=False)
     return {k: v for k, v in values.items() if v is not inputs.MISSING}
 
 
@@ -92,6 +89,8 @@ async def update_variable(request: Request) -> Response:
         return PlainTextResponse("Variable not found in the database", status_code=404)
     variable = _find(request, variable_id)
     changes = _validate(await inputs.required_body(request), creating=False, request=request)
+    if UPDATE_REPLACES.on(request):
+        variable = {**variable, "type": "static"}
     updated = {**variable, **changes, "updatedDate": now_iso()}
     request.app.state.store.replace(KIND, updated)
     return ok(updated)
