@@ -68,10 +68,8 @@ def _mime(upload: UploadFile) -> str:
 def _extract(name: str, mime: str, data: bytes) -> str:
     if not (mime.startswith("text/") or mime == "application/json" or mime.endswith("+json")):
         raise ApiError(422, f"Cannot extract text from {name!r} ({mime})")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ApiError(422, f"{name!r} is not UTF-8 text") from None
+    # like Flowise's text loader: bytes that are not UTF-8 become U+FFFD, the file is not refused
+    return data.decode("utf-8", errors="replace")
 
 
 async def create_attachments(request: Request) -> Response:

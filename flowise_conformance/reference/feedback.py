@@ -115,8 +115,7 @@ async def list_feedback(request: Request) -> Response:
     sort_order = request.query_params.get("sortOrder")
     if sort_order is not None and sort_order not in ("asc", "desc"):
         raise ApiError(400, f"'sortOrder' must be asc or desc, got {sort_order!r}")
-    if order and sort_order and order != sort_order.upper():
-        raise ApiError(400, "'order' and 'sortOrder' disagree")
+    # both spellings are valid input; when both are sent, `order` (what Flowise reads) wins
     descending = (order or (sort_order or "asc").upper()) == "DESC" and not LIST_ORDER_IGNORED.on(request)
     filters = chatmessages.date_filters(request)
     if chat_id is not None and not LIST_IGNORES_CHAT_ID.on(request):

@@ -243,6 +243,11 @@ def _validate(request: Request, body: dict[str, Any]) -> None:
     for key in ("action", "humanInput"):
         if key in body and not isinstance(body[key], dict):
             raise ApiError(400, f"{WHAT}: '{key}' must be an object")
+    if "humanInput" in body:
+        human = body["humanInput"]
+        inputs.one_of(human, "type", ("proceed", "reject"), f"{WHAT} humanInput", required=True)
+        inputs.text(human, "startNodeId", f"{WHAT} humanInput", required=True)
+        inputs.text(human, "feedback", f"{WHAT} humanInput", required=False)
 
 
 def _question(body: dict[str, Any]) -> str:

@@ -30,11 +30,14 @@ def ok(body: Any, status: int = 200) -> Response:
 
 
 async def json_body(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object; 400 for malformed JSON or a non-object."""
+    """The request body as a JSON object; 400 for a missing body, malformed JSON or a non-object.
+
+    Every request body of the spec is ``required: true``: an empty or blank body is bad input.
+    """
     raw = await request.body()
     ctype = request.headers.get("content-type", "")
     if not raw.strip():
-        return {}
+        raise ApiError(400, "A JSON object body is required")
     if "application/json" not in ctype and not ctype.endswith("+json"):
         raise ApiError(415, f"Unsupported content type {ctype or '(none)'}: send application/json")
     try:
