@@ -48,7 +48,10 @@ NOT_FOUND_IS_500 = fault(
 ERROR_WITHOUT_MESSAGE = fault(
     "error-no-message",
     "Error bodies lose their 'message' field.",
-    caught_by=["contracts/test_error_shape.py::test_unknown_route_is_404_json"],
+    caught_by=[
+        "contracts/test_error_shape.py::test_unknown_route_is_404_json",
+        "contracts/test_error_shape.py::test_malformed_json_body_is_400_json",
+    ],
 )
 WRONG_SHAPE_404 = fault(
     "error-shape-404",
