@@ -14,8 +14,8 @@ def test_hook_fails_a_passing_test_that_saw_a_wrong_error_shape(run_cli):
     assert result.code == 1, result.stdout[-2000:]
     test = {t["id"]: t for t in result.summary()["tests"]}[NODE]
     assert test["outcome"] == "failed"
-    assert test["message"].startswith(
-        "Error shape: getChatflow (GET /api/v1/chatflows/{id}) answered 404 without the Error envelope"), test["message"]
+    assert ("Error shape: getChatflow (GET /api/v1/chatflows/{id}) answered 404 without the Error envelope"
+            in test["message"]), test["message"]
     assert "'statusCode' is a required property" in test["message"]
 
 

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from flowise_conformance.checks.core import ConformanceFailure
 from flowise_conformance.checks.error_shape import error_shape_problem, operation_label
 from flowise_conformance.client import Exchange, FlowiseClient
 from flowise_conformance.redact import redact
@@ -127,6 +128,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):  #
     RECORDER.seen.clear()
     if report.passed:
         report.outcome = "failed"
-        report.longrepr = text
+        report.longrepr = f"{ConformanceFailure.__name__}: {text}"  # read like any other check's failure
     else:
         report.sections.append(("error shape", text))
