@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from flowise_conformance.reference import echo_model
+from flowise_conformance.reference import client_framing, echo_model
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError
 
@@ -90,9 +90,10 @@ def _lock(request: Request) -> asyncio.Lock:
 
 def _framer(request: Request):  # noqa: ANN202 - a frame function
     broken = BROKEN_LINE_ENDINGS.on(request)
+    reframe = client_framing.reframer(request)  # client-only faults (reference/client_framing.py)
 
     def make(event: str, data: Any) -> bytes:
-        return frame(event, data, blank_line=not broken)
+        return reframe(frame(event, data, blank_line=not broken))
 
     return make
 
