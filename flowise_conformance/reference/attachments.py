@@ -42,6 +42,21 @@ MIME_NOT_CHECKED = fault(
     "Files of a MIME type the chatflow does not allow are accepted.",
     caught_by=["attachments/test_attachments.py::test_disallowed_mime_type_is_rejected"],
 )
+ORDER_REVERSED = fault(
+    "attachment-order-reversed",
+    "Several files come back in the reverse of the order they were uploaded.",
+    caught_by=["attachments/test_attachments.py::test_one_entry_per_file_in_upload_order"],
+)
+BASE64_ANY_VALUE = fault(
+    "attachment-base64-any-value",
+    "Any base64 field value (also 'false') returns base64 instead of the extracted text.",
+    caught_by=["attachments/test_attachments.py::test_base64_false_returns_the_extracted_text"],
+)
+NO_FILES_OK = fault(
+    "attachment-no-files-ok",
+    "A multipart request without any file is answered 200 [] instead of rejected.",
+    caught_by=["attachments/test_attachments.py::test_upload_without_files_is_rejected"],
+)
 
 
 def upload_settings(flow: dict[str, Any]) -> tuple[bool, list[str]]:
@@ -98,10 +113,10 @@ async def create_attachments(request: Request) -> Response:
         elif key == "base64":
             if value not in ("true", "false"):
                 raise ApiError(400, f"'base64' must be true or false, got {value!r}")
-            as_base64 = value == "true"
+            as_base64 = value == "true" or BASE64_ANY_VALUE.on(request)
         else:
             raise ApiError(400, f"Unexpected field {key!r}")
-    if not files:
+    if not files and not NO_FILES_OK.on(request):
         raise ApiError(400, "No files: send at least one file in the field 'files'")
     out = []
     for upload in files:
@@ -113,7 +128,7 @@ async def create_attachments(request: Request) -> Response:
         content = base64.b64encode(data).decode("ascii") if as_base64 else _extract(name, mime, data)
         size = len(data) if not SIZE_IN_CHARACTERS.on(request) else len(content)
         out.append({"name": name, "mimeType": mime, "size": size, "content": "" if CONTENT_EMPTY.on(request) else content})
-    return ok(out)
+    return ok(out[::-1] if ORDER_REVERSED.on(request) else out)
 
 
 routes = [Route("/api/v1/attachments/{chatflowId}/{chatId}", create_attachments, methods=["POST"])]

@@ -45,6 +45,7 @@ DATES_EXCLUSIVE = fault(
         "chatmessage/test_chatmessage_list.py::test_start_date_is_inclusive",
         "chatmessage/test_chatmessage_list.py::test_end_date_is_inclusive",
         "chatmessage/test_chatmessage_list.py::test_date_range_lists_only_messages_inside",
+        "feedback/test_feedback_list.py::test_list_date_range_is_inclusive",
     ],
 )
 BAD_DATE_IGNORED = fault(
@@ -60,6 +61,21 @@ SESSION_ID_IGNORED = fault(
     "chatmessage-sessionid-ignored",
     "GET /chatmessage/{id} ignores the sessionId filter.",
     caught_by=["chatmessage/test_chatmessage_list.py::test_session_id_filter_lists_only_that_session"],
+)
+CHAT_ID_IGNORED = fault(
+    "chatmessage-chatid-ignored",
+    "GET /chatmessage/{id} ignores the chatId filter.",
+    caught_by=["chatmessage/test_chatmessage_list.py::test_chat_id_filter_lists_only_that_chat"],
+)
+MESSAGE_ID_IGNORED = fault(
+    "chatmessage-messageid-ignored",
+    "GET /chatmessage/{id} ignores the messageId filter.",
+    caught_by=["chatmessage/test_chatmessage_list.py::test_message_id_filter_lists_only_that_message"],
+)
+AFFECTED_ZERO = fault(
+    "chatmessage-delete-affected-zero",
+    "DELETE /chatmessage/{id} deletes the messages but answers affected: 0.",
+    caught_by=["chatmessage/test_chatmessage_delete.py::test_delete_answers_the_number_deleted"],
 )
 FEEDBACK_NOT_ATTACHED = fault(
     "chatmessage-feedback-not-attached",
@@ -117,8 +133,11 @@ def created(doc: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(doc["createdDate"].replace("Z", "+00:00"))
 
 
-def date_filters(request: Request) -> list[Callable[[dict[str, Any]], bool]]:
+def date_filters(request: Request, *, both_or_none: bool = False) -> list[Callable[[dict[str, Any]], bool]]:
+    """Inclusive bounds; ``both_or_none`` (a fault of feedback) drops a lone bound."""
     start, end = parse_date(request, "startDate"), parse_date(request, "endDate")
+    if both_or_none and not (start and end):
+        start = end = None
     out: list[Callable[[dict[str, Any]], bool]] = []
     if DATES_EXCLUSIVE.on(request):
         if start:
@@ -167,6 +186,10 @@ def _filters(request: Request, *, listing: bool) -> list[Callable[[dict[str, Any
     names = ["chatId", "sessionId", "memoryType"] + (["messageId"] if listing else [])
     if listing and SESSION_ID_IGNORED.on(request):
         names.remove("sessionId")
+    if listing and CHAT_ID_IGNORED.on(request):
+        names.remove("chatId")
+    if listing and MESSAGE_ID_IGNORED.on(request):
+        names.remove("messageId")
     if not listing and DELETE_IGNORES_CHAT_ID.on(request):
         names.remove("chatId")
     for name in names:
@@ -211,7 +234,7 @@ async def delete_messages(request: Request) -> Response:
         for item in store.all(FEEDBACK_KIND):
             if item["messageId"] in doomed_ids:
                 store.delete(FEEDBACK_KIND, item["id"])
-    return ok({"raw": [], "affected": len(doomed)})
+    return ok({"raw": [], "affected": 0 if AFFECTED_ZERO.on(request) else len(doomed)})
 
 
 routes = [

@@ -62,6 +62,19 @@ UPDATE_REPLACES = fault(
     "PUT /feedback/{id} replaces the feedback: fields not sent are cleared.",
     caught_by=["feedback/test_feedback_update.py::test_update_of_content_keeps_rating"],
 )
+CHAT_NOT_FROM_MESSAGE = fault(
+    "feedback-chat-not-from-message",
+    "A feedback created without chatId/chatflowid stores null ones instead of the message's.",
+    caught_by=["feedback/test_feedback_create.py::test_create_takes_chat_and_chatflow_from_the_message"],
+)
+LONE_DATE_IGNORED = fault(
+    "feedback-lone-date-ignored",
+    "GET /feedback/{chatflowId} applies startDate/endDate only when both are given.",
+    caught_by=[
+        "feedback/test_feedback_list.py::test_list_start_date_alone_leaves_out_older",
+        "feedback/test_feedback_list.py::test_list_end_date_alone_leaves_out_newer",
+    ],
+)
 
 
 def _check_fields(request: Request, body: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -97,8 +110,8 @@ async def create_feedback(request: Request) -> Response:
                 raise ApiError(400, f"Inconsistent {what}: message {message_id} belongs to {field} {message[field]}, not {sent}")
     item = {
         "id": str(uuid.uuid4()),
-        "chatflowid": message["chatflowid"],
-        "chatId": message["chatId"],
+        "chatflowid": body.get("chatflowid") if CHAT_NOT_FROM_MESSAGE.on(request) else message["chatflowid"],
+        "chatId": body.get("chatId") if CHAT_NOT_FROM_MESSAGE.on(request) else message["chatId"],
         "messageId": message_id,
         "rating": body.get("rating"),
         "content": body.get("content"),
@@ -117,7 +130,7 @@ async def list_feedback(request: Request) -> Response:
         raise ApiError(400, f"'sortOrder' must be asc or desc, got {sort_order!r}")
     # both spellings are valid input; when both are sent, `order` (what Flowise reads) wins
     descending = (order or (sort_order or "asc").upper()) == "DESC" and not LIST_ORDER_IGNORED.on(request)
-    filters = chatmessages.date_filters(request)
+    filters = chatmessages.date_filters(request, both_or_none=LONE_DATE_IGNORED.on(request))
     if chat_id is not None and not LIST_IGNORES_CHAT_ID.on(request):
         filters.append(lambda f: f["chatId"] == chat_id)
     items = [f for f in request.app.state.store.where(KIND, chatflowid=flow["id"]) if all(c(f) for c in filters)]

@@ -79,12 +79,20 @@ def test_upload_needs_no_api_key(anon, upload_flow):
     assert item["content"] == "public\n", f"content is {item['content']!r}"
 
 
-@pytest.mark.level("SHOULD")
+@pytest.mark.level("MUST")
 def test_base64_true_returns_the_file_bytes_encoded(api, upload_flow):
     """With base64=true the content is the file's bytes, base64-encoded."""
     response = attach(api, upload_flow["id"], [("files", ("note.txt", NOTE, "text/plain"))], data={"base64": "true"})
     item = one_attachment(response)
     assert item["content"] == base64.b64encode(NOTE).decode("ascii"), f"content is {item['content']!r}"
+
+
+@pytest.mark.level("MUST")
+def test_base64_false_returns_the_extracted_text(api, upload_flow):
+    """With base64=false the content is the extracted text, as without the field."""
+    response = attach(api, upload_flow["id"], [("files", ("note.txt", NOTE, "text/plain"))], data={"base64": "false"})
+    item = one_attachment(response)
+    assert item["content"] == NOTE.decode("utf-8"), f"content is {item['content']!r}"
 
 
 @pytest.mark.level("MUST")
