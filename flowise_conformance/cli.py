@@ -43,6 +43,7 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
 
     from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, load_target
     from flowise_conformance.embedded import EmbeddedServer
+    from flowise_conformance.plugins import gating
     from flowise_conformance.preflight import probe
     from flowise_conformance.run import ENV_PREFLIGHT_DONE, ENV_SERVER_VERSION
     from flowise_conformance.redact import register_secret
@@ -67,6 +68,7 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
         argv = ["-p", "flowise_conformance.pytest_plugin", "--import-mode=importlib", "-p", "no:cacheprovider",
                 "--report-dir", args.report_dir, "-o", "console_output_style=count",
                 "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        argv += gating.run_argv(args, pytest_args)  # --profile/--level/--strict/--expectations/--alluredir
         if args.base_url:
             argv += ["--base-url", args.base_url]
         if args.target:
@@ -154,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="install (if needed), start and bootstrap a real Flowise VERSION, run against it, stop it")
     run.add_argument("--reference-fault", action="append", metavar="NAME",
                      help="switch on a fault in the embedded reference server (self-tests)")
+    from flowise_conformance.plugins.gating import add_run_options
+
+    add_run_options(run)
 
     serve = sub.add_parser("serve", help="run the embedded reference server alone")
     serve.add_argument("--port", type=int, default=3000, help="loopback port (0: a free one; default 3000)")
@@ -168,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from flowise_conformance.report.compare import add_subparsers as add_report_commands
+
+    add_report_commands(sub)  # compare, matrix
     from flowise_conformance.report.compare import add_subparsers as add_report_commands
 
     add_report_commands(sub)  # compare, matrix

@@ -293,7 +293,9 @@ def _annotate(report: pytest.TestReport, text: str) -> None:
     report.sections.append(("expectation", text))
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
+# Not tryfirst: this wrapper must sit inside allure's (registered later, at configure) so that
+# allure sees the final outcome, and outside pytest_plugin's, which adds the transcript of a failure.
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report: pytest.TestReport = yield
     entry = item.stash.get(_entry_key, None)
@@ -306,7 +308,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif report.skipped and "outcome" not in seen:
         seen["outcome"] = Outcome.XFAILED.value if hasattr(report, "wasxfail") else Outcome.SKIPPED.value
     if report.when == "teardown":
-        item.user_properties.append(("fc_outcome", seen.get("outcome", Outcome.PASSED.value)))
+        # junit.xml writes the teardown report's properties
+        report.user_properties = [*report.user_properties, ("fc_outcome", seen.get("outcome", Outcome.PASSED.value))]
     return report
 
 
@@ -328,3 +331,39 @@ def _apply(entry: Entry, report: pytest.TestReport, seen: dict[str, str]) -> Non
         report.fc_outcome = Outcome.XPASSED.value  # type: ignore[attr-defined]
     elif report.skipped and entry.outcome != Outcome.SKIPPED.value and report.when != "teardown":
         _annotate(report, f"skipped, so not compared with the expectation: {listed}")
+
+
+# ---------------------------------------------------------------- flowise-conformance run
+
+
+def add_run_options(parser: Any) -> None:
+    """The gating options of ``flowise-conformance run`` (argparse), passed through to the plugin."""
+    parser.add_argument("--profile", action="append", metavar="NAME", help=f"{PROFILES_DOC}; repeatable. Default: full")
+    parser.add_argument("--level", choices=LEVELS, help="run tests of this level and the stricter ones. Default: MAY (all)")
+    parser.add_argument("--strict", "--strict-levels", dest="strict_levels", action="store_true",
+                        help="SHOULD and MAY failures fail the run too (default: warnings)")
+    parser.add_argument("--expectations", action="append", metavar="FILE",
+                        help="expectations file of the target's known deviations (docs/expectations.md); repeatable")
+    parser.add_argument("--rerun-failed", action="store_true",
+                        help="run only the failed, errored and stale tests of the last run in --report-dir")
+
+
+def run_argv(args: Any, pytest_args: list[str]) -> list[str]:
+    """pytest arguments for the gating options; also fixes the run id so allure results go to its directory."""
+    from flowise_conformance.run import new_run_id
+
+    argv: list[str] = []
+    for profile in getattr(args, "profile", None) or []:
+        argv += ["--profile", profile]
+    if getattr(args, "level", None):
+        argv += ["--level", args.level]
+    if getattr(args, "strict_levels", False):
+        argv.append("--strict-levels")
+    for file in getattr(args, "expectations", None) or []:
+        argv += ["--expectations", str(Path(file).resolve())]
+    if getattr(args, "rerun_failed", False):
+        argv.append("--rerun-failed")
+    if not any(a == "--alluredir" or a.startswith("--alluredir=") for a in pytest_args):
+        args.run_id = args.run_id or new_run_id()
+        argv += ["--alluredir", str(Path(args.report_dir).resolve() / args.run_id / "allure-results")]
+    return argv

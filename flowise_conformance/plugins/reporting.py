@@ -13,6 +13,7 @@ so that each has its own history id.
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     allure.dynamic.parameter("case", item.name[item.name.index("[") + 1:-1])
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Attaches a failure's transcript to its allure result (inside allure's own wrapper, so it is still open)."""
+    report: pytest.TestReport = yield
+    if _allure_on(item.config) and report.when != "teardown":
+        transcript = _sections(report, "transcript")
+        if transcript:
+            import allure
+
+            allure.attach(redact(transcript), name="transcript (API key redacted)",
+                          attachment_type=allure.attachment_type.TEXT)
+    return report
+
+
 # ---------------------------------------------------------------- per-test results
 
 
@@ -95,11 +110,43 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return text.removeprefix("Skipped: ")
 
 
+_EXC_LINE = re.compile(r"^[\w.]+(?:Error|Exception|Failure|FailureGroup|Group|Exit)\b.*?: ")
+
+
+def failure_message(text: str, limit: int = 12) -> str:
+    """The failure itself out of a traceback: pytest's final 'E' block, else the exception line(s)."""
+    lines = text.splitlines()
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for line in lines + [""]:
+        if line.startswith("E ") or line == "E":
+            current.append(line[1:].strip())
+        elif current:
+            blocks.append(current)
+            current = []
+    found = [b for b in blocks if b]
+    if found:
+        return _short_type("\n".join(found[-1][:limit]).strip())
+    bare = [line.strip().lstrip("|").strip() for line in lines]
+    for i, line in enumerate(bare):
+        if _EXC_LINE.match(line):
+            out = []
+            for follow in bare[i:i + limit]:
+                if follow.startswith(("Reproduce with", "(1 sub-exception", "+-")):
+                    break
+                out.append(follow)
+            return _short_type("\n".join(out).strip())
+    rest = [line for line in bare if line]
+    return rest[-1] if rest else ""
+
+
+def _short_type(message: str) -> str:
+    """'flowise_conformance.checks.core.ConformanceFailure: x' -> 'ConformanceFailure: x'."""
+    return re.sub(r"^(?:[a-z_][\w]*\.)+(?=[A-Z]\w*: )", "", message)
+
+
 def _crash_line(report: pytest.TestReport) -> str:
-    crash = getattr(report.longrepr, "reprcrash", None)
-    if crash is not None:
-        return redact(crash.message)
-    return redact(report.longreprtext.strip().splitlines()[0] if report.longreprtext.strip() else "")
+    return redact(failure_message(report.longreprtext))
 
 
 def _sections(report: pytest.TestReport, name: str) -> str:

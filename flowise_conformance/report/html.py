@@ -8,6 +8,7 @@ test can read the rendered page back and compare it with the summary.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -57,6 +58,7 @@ pre { background: var(--soft); border: 1px solid var(--line); border-radius: 4px
       font-size: 12px; white-space: pre-wrap; word-break: break-word; max-height: 460px; overflow-y: auto; }
 details > summary { cursor: pointer; color: #0969da; margin: 4px 0; }
 ul.plain { padding-left: 18px; } .muted { color: #57606a; }
+table.glance td { font-size: 12px; } a { color: #0969da; text-decoration: none; }
 footer { color: #57606a; font-size: 12px; padding: 12px 28px; border-top: 1px solid var(--line); }
 """
 
@@ -118,18 +120,43 @@ def _test_section(test: dict[str, Any], open_details: bool) -> str:
     parts.append(_expectation(test.get("expectation")))
     if test.get("message"):
         parts.append(f'<div class="msg">{_e(test["message"])}</div>')
-    if test.get("reproduce"):
-        curl = "\n".join(test["reproduce"])
-        parts.append(f'<details{opened}><summary>Reproduce ({len(test["reproduce"])} request'
-                     f'{"s" if len(test["reproduce"]) != 1 else ""}, API key redacted)</summary>'
-                     f'<pre data-fc-part="reproduce">{_e(curl)}</pre></details>')
-    if test.get("transcript"):
-        parts.append(f'<details{opened}><summary>Transcript (requests and responses)</summary>'
+    exchanges = split_exchanges(test.get("transcript") or "")
+    if exchanges:
+        parts.append(f'<div class="req"><b>Last exchange</b> (of {len(exchanges)})</div>'
+                     f'<pre data-fc-part="last-exchange">{_e(exchanges[-1])}</pre>')
+    reproduce = test.get("reproduce") or []
+    if reproduce:
+        parts.append(f'<div class="req"><b>Reproduce</b> (the last request; API key redacted)</div>'
+                     f'<pre data-fc-part="reproduce">{_e(reproduce[-1])}</pre>')
+    if len(reproduce) > 1:
+        parts.append(f'<details><summary>All {len(reproduce)} requests as curl</summary>'
+                     f'<pre>{_e(chr(10).join(reproduce))}</pre></details>')
+    if len(exchanges) > 1:
+        parts.append(f'<details{opened}><summary>Full transcript ({len(exchanges)} exchanges)</summary>'
                      f'<pre data-fc-part="transcript">{_e(test["transcript"])}</pre></details>')
+    elif exchanges:
+        parts.append(f'<pre hidden data-fc-part="transcript">{_e(test["transcript"])}</pre>')
     if test.get("details"):
         parts.append(f'<details><summary>Details (traceback)</summary><pre>{_e(test["details"])}</pre></details>')
     parts.append("</section>")
     return "".join(parts)
+
+
+def split_exchanges(transcript: str) -> list[str]:
+    """The exchanges of a transcript (each starts with '> METHOD URL')."""
+    return [part for part in re.split(r"\n\n(?=> [A-Z]+ \S+://)", transcript.strip()) if part.strip()]
+
+
+def _glance(tests: list[dict[str, Any]]) -> str:
+    rows = "".join(
+        f'<tr><td class="name"><a href="#{_e(t["id"])}"><code>{_e(t["id"])}</code></a></td>'
+        f'<td class="name o-{_e(t["outcome"])}">{_e(OUTCOME_LABEL.get(t["outcome"], t["outcome"]))}</td>'
+        f'<td class="name">{_e(t.get("level") or "")}</td>'
+        f'<td class="name">{"fails the gate" if t.get("gate") == "fail" else "warning"}</td>'
+        f'<td class="name">{_e((t.get("message") or "").splitlines()[0][:140] if t.get("message") else "")}</td></tr>'
+        for t in tests)
+    return ('<table class="glance"><tr><th class="name">test</th><th class="name">outcome</th><th class="name">level</th>'
+            f'<th class="name">gate</th><th class="name">what failed</th></tr>{rows}</table>')
 
 
 def _list(tests: Iterable[dict[str, Any]], text: str) -> str:
@@ -180,7 +207,9 @@ def render(data: dict[str, Any]) -> str:
         _totals_table("level", "level", data["totals"]["by_level"], data["counts"]),
         f'<h2 id="failures">Failures, errors and stale expectations ({len(failing)})</h2>',
     ]
-    body += [_test_section(t, open_details=i < 3) for i, t in enumerate(failing)] or ['<p class="muted">none</p>']
+    if failing:
+        body.append(_glance(failing))
+    body += [_test_section(t, open_details=False) for t in failing] or ['<p class="muted">none</p>']
     body.append(f"<h2>Expected failures ({len(xfailed)})</h2>")
     body += [_test_section(t, open_details=False) for t in xfailed] or ['<p class="muted">none</p>']
     body.append(f"<h2>Skipped ({len(skipped)})</h2>")

@@ -45,9 +45,14 @@ def zero_counts() -> dict[str, int]:
     return {o: 0 for o in OUTCOMES}
 
 
-def reproductions(transcript: str) -> list[str]:
-    """The curl commands of a transcript (client.Exchange.render ends each exchange with one)."""
-    return [line[len("reproduce: "):] for line in transcript.splitlines() if line.startswith("reproduce: ")]
+def reproductions(transcript: str, details: str = "") -> list[str]:
+    """The curl commands of a transcript (client.Exchange.render ends each exchange with one);
+    without a transcript, those quoted in the failure (schemathesis' "Reproduce with: curl ...")."""
+    found = [line[len("reproduce: "):] for line in transcript.splitlines() if line.startswith("reproduce: ")]
+    if not found:
+        bare = (line.strip().lstrip("|").strip() for line in details.splitlines())
+        found = list(dict.fromkeys(line for line in bare if line.startswith("curl ")))
+    return found
 
 
 @dataclass
@@ -69,11 +74,12 @@ class TestResult:
 
     def as_json(self, strict: bool = False) -> dict[str, Any]:
         transcript = redact(self.transcript)[:TRANSCRIPT_LIMIT]
+        details = redact(self.details)[:DETAILS_LIMIT]
         return {
             "id": self.id, "outcome": self.outcome.value, "phase": self.phase,
             "duration_s": round(self.duration_s, 4),
-            "message": redact(self.message)[:MESSAGE_LIMIT], "details": redact(self.details)[:DETAILS_LIMIT],
-            "transcript": transcript, "reproduce": reproductions(transcript),
+            "message": redact(self.message)[:MESSAGE_LIMIT], "details": details,
+            "transcript": transcript, "reproduce": reproductions(transcript, details),
             "requirement": redact(self.requirement)[:MESSAGE_LIMIT],
             "resource": self.resource, "level": self.level, "mutating": self.mutating,
             "gate": gating.effect(self.outcome, self.level, strict),
