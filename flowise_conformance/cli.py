@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from flowise_conformance import __version__, paths
 from flowise_conformance.errors import FcError, UsageError
@@ -54,7 +54,8 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
     try:
         if not target.base_url:
             print("flowise-conformance: no base URL given: starting the embedded reference server", file=sys.stderr)
-            server = EmbeddedServer(faults=tuple(args.reference_fault or ()), body_limit=target.body_limit).start()
+            server = EmbeddedServer(faults=tuple(args.reference_fault or ()), body_limit=target.body_limit,
+                                    api_key=target.api_key).start()  # a key given (option/env) is the server's
             os.environ[ENV_BASE_URL] = server.base_url or ""
             os.environ[ENV_API_KEY] = server.api_key
             target = load_target(target_file=args.target)
@@ -75,6 +76,8 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
             argv += ["--target", args.target]
         if args.run_id:
             argv += ["--run-id", args.run_id]
+        if args.read_only:
+            argv.append("--read-only")
         # a positional argument that names an existing file/dir (or node id) selects tests itself
         selected = [a for a in pytest_args if not a.startswith("-") and Path(a.split("::", 1)[0]).exists()]
         suites = paths.suites_dir()
@@ -82,13 +85,36 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
         if not selected:
             argv.append(str(suites))
         argv += pytest_args
-        code = pytest.main(argv)
+        code = _main_redacted(pytest, argv, Path(args.report_dir))
     finally:
         if server is not None:
             server.stop()
         os.environ.clear()
         os.environ.update(env_backup)
     return _exit_code(int(code))
+
+
+def _main_redacted(pytest: Any, argv: list[str], report_dir: Path) -> int:
+    """pytest.main with the key redacted from the terminal and, at the end, from the run's files.
+
+    Ctrl-C/SIGTERM during the run are handled by plugins/safety.py: the run stops, deletes what
+    it created (bounded), writes partial reports and pytest answers INTERRUPTED (exit 130 here).
+    """
+    import time
+
+    from flowise_conformance.redact import RedactingStream, scrub_files
+    from flowise_conformance.run import ENV_RUN_ID
+
+    started = time.time()
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return int(pytest.main(argv))
+    finally:
+        sys.stdout, sys.stderr = streams
+        run_id = os.environ.get(ENV_RUN_ID)
+        if run_id:
+            scrub_files([report_dir / run_id], since=started)
 
 
 def _exit_code(pytest_code: int) -> int:
@@ -156,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="install (if needed), start and bootstrap a real Flowise VERSION, run against it, stop it")
     run.add_argument("--reference-fault", action="append", metavar="NAME",
                      help="switch on a fault in the embedded reference server (self-tests)")
+    run.add_argument("--read-only", action="store_true",
+                     help="send no POST, PUT, PATCH or DELETE: state-changing tests are skipped (docs/safety.md)")
     from flowise_conformance.plugins.gating import add_run_options
 
     add_run_options(run)
@@ -176,9 +204,6 @@ def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
     from flowise_conformance.report.compare import add_subparsers as add_report_commands
 
     add_report_commands(sub)  # compare, matrix
-    from flowise_conformance.report.compare import add_subparsers as add_report_commands
-
-    add_report_commands(sub)  # compare, matrix
     from flowise_conformance.cleanup import add_subparser as add_cleanup
 
     add_cleanup(sub)
@@ -196,11 +221,19 @@ def _add_optional_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    program = argv is None  # called as the program, not from Python code
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv[:1] == ["run"]:
             args, rest = parser.parse_known_args(argv)
-            return _run(args, rest)
+            code = _run(args, rest)
+            if code == ExitCode.INTERRUPTED and program:
+                # reports are written and the target cleaned: skip the interpreter's slow teardown
+                # (seconds with schemathesis and hypothesis loaded) so Ctrl-C ends within 10 s
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+            return code
         args = parser.parse_args(argv)
         if args.command == "serve":
             return _serve(args)

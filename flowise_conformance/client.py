@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import httpx
 
 from flowise_conformance.config import Target
+from flowise_conformance.errors import HarnessError
 from flowise_conformance.redact import REDACTED, redact
 
 API = "/api/v1"
@@ -184,6 +185,9 @@ class FlowiseClient:
             if self.on_exchange:
                 self.on_exchange(exchange, None)
             raise TargetMisbehaved(reason) from None
+        except HarnessError as exc:  # refused by the run's safety guard (plugins/safety.py): never sent
+            exchange.error = f"not sent: {exc}"
+            raise
         HEALTH.ok(origin)
         exchange.status = response.status_code
         exchange.response_headers = dict(response.headers)

@@ -35,7 +35,7 @@ class EmbeddedServer:
             cmd += ["--body-limit", str(self.body_limit)]
         env = {**os.environ, ENV_REFERENCE_KEY: self.api_key}
         self._proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=self._log)
+                                      stderr=self._log, start_new_session=True)  # Ctrl-C reaches the run only
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if ready.exists() and ready.read_text().strip():

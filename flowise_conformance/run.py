@@ -53,6 +53,17 @@ class Journal:
         self._append({"event": "created", "kind": kind, "id": obj_id, "delete": delete_path, "name": name,
                       "at": time.time(), "pid": os.getpid()})
 
+    def run_started(self, run_id: str, base_url: str | None) -> None:
+        """The header of a run: which target its objects live on (``cleanup`` checks it)."""
+        self._append({"event": "run", "run_id": run_id, "base_url": base_url, "at": time.time(), "pid": os.getpid()})
+
+    def base_url(self) -> str | None:
+        """The target recorded by the first run header, if any."""
+        for entry in self.entries():
+            if entry.get("event") == "run" and isinstance(entry.get("base_url"), str):
+                return entry["base_url"]
+        return None
+
     def deleted(self, kind: str, obj_id: str) -> None:
         self._append({"event": "deleted", "kind": kind, "id": obj_id, "at": time.time(), "pid": os.getpid()})
 
@@ -100,3 +111,18 @@ class RunContext:
     def name(self, what: str = "obj") -> str:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
         return f"fc-{self.tag}-{worker}-{what}-{next(self._counter)}"  # type: ignore[call-overload]
+
+
+_current: dict[str, RunContext] = {}
+
+
+def set_current_run(run: RunContext | None) -> None:
+    """The run of this process (controller or xdist worker); set by the safety plugin."""
+    if run is None:
+        _current.pop("run", None)
+    else:
+        _current["run"] = run
+
+
+def current_run() -> RunContext | None:
+    return _current.get("run")

@@ -26,6 +26,25 @@ def delete_path(kind: str, obj_id: str) -> str:
     return DELETE_PATHS[kind].format(id=quote(obj_id, safe=""))
 
 
+def journal_created(kind: str, obj_id: str, name: str | None = None, delete: str | None = None) -> None:
+    """Journal an object the run created outside the ``tracker`` fixture (e.g. the fuzzer's).
+
+    Usable from any code of a run (controller or xdist worker). ``delete`` is the path that
+    deletes it, needed only for a kind not in DELETE_PATHS. The end-of-run sweep and
+    ``flowise-conformance cleanup`` delete it. Raises RuntimeError outside a run.
+    """
+    from flowise_conformance.run import current_run
+
+    run = current_run()
+    if run is None:
+        raise RuntimeError("journal_created() needs a running flowise-conformance session")
+    if delete is None:
+        delete = delete_path(kind, obj_id)
+    if not delete.startswith("/api/v1/") or ".." in delete:
+        raise ValueError(f"delete path must be a path under /api/v1/, got {delete!r}")
+    run.journal.created(kind, obj_id, delete, name)
+
+
 class Tracker:
     def __init__(self, client: FlowiseClient, journal: Journal) -> None:
         self.client = client
@@ -68,16 +87,10 @@ class Tracker:
 
 
 def sweep(client: FlowiseClient, journal: Journal) -> tuple[int, list[str]]:
-    """Delete everything the journal lists as created and not deleted. Returns (deleted, problems)."""
-    tracker = Tracker(client, journal)
-    deleted = 0
-    problems: list[str] = []
-    for entry in journal.outstanding():
-        kind, obj_id = entry.get("kind"), entry.get("id")
-        if kind not in DELETE_PATHS or not isinstance(obj_id, str):
-            continue
-        tracker.live[(kind, obj_id)] = delete_path(kind, obj_id)
-        found = tracker.delete(kind, obj_id)
-        problems += found
-        deleted += 0 if found else 1
-    return deleted, problems
+    """Delete everything the journal lists as created and not deleted. Returns (deleted, problems).
+
+    The work is done by ``cleanup.sweep`` (the same code as ``flowise-conformance cleanup``).
+    """
+    from flowise_conformance import cleanup
+
+    return cleanup.sweep(client, journal)

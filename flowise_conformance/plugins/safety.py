@@ -1,0 +1,715 @@
+"""Safe on live servers: one guard on every request a run sends, Ctrl-C, read-only, redaction.
+
+While suites run, every HTTP request of this process, whatever library sends it (httpx for
+the hand-written suites and the cleanup, requests for schemathesis), passes ``Guard.check``
+at the transport, just before it would leave:
+
+- it goes to the target's scheme, host and port only (or an origin given to
+  ``allow_origin``, for a loopback server a test starts itself); redirects are never
+  followed by our client, and a redirect some other library follows is refused here;
+- in ``--read-only`` mode no POST, PUT, PATCH or DELETE leaves (``mutating`` tests are
+  skipped; an unmarked test that tries one fails as a harness error);
+- no POST, PUT, PATCH or DELETE leaves whose path names an object that existed on the
+  target before the run (ids listed at the start: chatflows, tools, variables, assistants,
+  document stores, API keys, credentials);
+- after Ctrl-C (or SIGTERM) every request is bounded by what is left of a STOP_BUDGET and
+  refused once it is spent, so a run stops within about 10 s even against a hung server;
+- a create (POST to a collection of ``tracker.DELETE_PATHS``) answered with an id is
+  journaled as soon as its answer has been read, so the journal is complete whatever the
+  test does with it (``tracker.journal_created`` journals anything else).
+
+A refusal raises ``SafetyRefused`` and fails the test as a harness error (even if the test
+catches the exception). The API key is redacted from report sections, skip reasons,
+properties, log records, Allure files and the terminal; the report files are scrubbed at
+the end. See docs/safety.md.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Iterator
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pytest
+
+from flowise_conformance.errors import HarnessError
+from flowise_conformance.redact import RedactingStream, redact, redact_any, redact_bytes, register_secret, scrub_files
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Seconds from Ctrl-C to the last request of the cleanup (what is left of 10 s: reports and exit).
+STOP_BUDGET = 5.0  # a run without xdist workers
+WORKER_BUDGET = 3.5  # an xdist worker's own teardown
+WORKERS_WAIT = 4.5  # the controller waits this long for its workers to end, then they are killed
+CONTROLLER_BUDGET = 6.0  # the controller's sweep after its workers
+EXTRA_LISTS = {"apikey": "/api/v1/apikey", "credential": "/api/v1/credentials"}  # foreign ids only
+READ_ONLY_REASON = "read-only mode: this test sends state-changing requests (POST/PUT/PATCH/DELETE)"
+MAX_JOURNAL_BODY = 1 << 20  # a create answer bigger than this is not parsed for its id
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class SafetyRefused(HarnessError):
+    """The run's safety guard refused to send a request (it never left this process)."""
+
+
+def _stop_error(message: str, library: str) -> Exception:
+    """The exception a refused request raises after the stop budget: the library's transport error."""
+    if library == "requests":
+        import requests
+
+        return requests.exceptions.ConnectionError(message)
+    return httpx.ConnectError(message)
+
+
+def origin_of(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = (parts.scheme or "").lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme, 0)
+
+
+def collections() -> dict[str, str]:
+    """Collection path -> kind, from tracker.DELETE_PATHS (``/api/v1/tools/{id}`` -> ``/api/v1/tools``)."""
+    from flowise_conformance.tracker import DELETE_PATHS
+
+    return {path.rsplit("/", 1)[0]: kind for kind, path in DELETE_PATHS.items() if path.endswith("/{id}")}
+
+
+@dataclass
+class Guard:
+    base_url: str
+    read_only: bool = False
+    foreign: frozenset[str] = frozenset()
+    journal_to: Callable[[str, str, str | None], None] | None = None
+    origins: set[tuple[str, str, int]] = field(default_factory=set)
+    violations: list[str] = field(default_factory=list)
+    stop_deadline: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.origins.add(origin_of(self.base_url))
+        self.base_path = urlsplit(self.base_url).path.rstrip("/")
+        self.creates = collections()
+
+    # -- decisions
+    def api_path(self, url: str) -> str:
+        path = urlsplit(url).path
+        if self.base_path and path.startswith(self.base_path):
+            path = path[len(self.base_path):]
+        return path.rstrip("/") or "/"
+
+    def refuse(self, message: str) -> None:
+        with self._lock:
+            self.violations.append(message)
+        raise SafetyRefused(message)
+
+    def check(self, method: str, url: str, library: str = "httpx") -> None:
+        method = method.upper()
+        if self.stop_deadline is not None and time.monotonic() >= self.stop_deadline:
+            raise _stop_error(f"not sent: stopping after an interrupt, the {STOP_BUDGET:.0f} s budget is spent "
+                              f"({method} {url})", library)
+        if origin_of(url) not in self.origins:
+            self.refuse(f"refused {method} {url}: the run sends requests to the target "
+                        f"{self.base_url} only (a redirect elsewhere is never followed)")
+        if method not in UNSAFE_METHODS:
+            return
+        if self.read_only:
+            self.refuse(f"refused {method} {self.api_path(url)}: read-only mode sends no state-changing request; "
+                        "mark the test @pytest.mark.mutating")
+        if self.foreign:
+            path = self.api_path(url)
+            named = set(_UUID.findall(path)) | {unquote(s) for s in path.split("/") if s}
+            hit = sorted(named & self.foreign)
+            if hit:
+                self.refuse(f"refused {method} {path}: {hit[0]} is an object that existed on the target before "
+                            "this run; the run never changes or deletes what it did not create")
+
+    def remaining(self) -> float | None:
+        if self.stop_deadline is None:
+            return None
+        return max(0.05, self.stop_deadline - time.monotonic())
+
+    def begin_stop(self, budget: float = STOP_BUDGET) -> None:
+        if self.stop_deadline is None:
+            self.stop_deadline = time.monotonic() + budget
+
+    def allow_origin(self, url: str) -> None:
+        self.origins.add(origin_of(url))
+
+    # -- the journal
+    def created_kind(self, method: str, url: str) -> str | None:
+        if method.upper() != "POST" or self.journal_to is None:
+            return None
+        return self.creates.get(self.api_path(url))
+
+    def journal_answer(self, kind: str, status: int, body: bytes) -> None:
+        if not 200 <= status < 300 or len(body) > MAX_JOURNAL_BODY:
+            return
+        import json
+
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return
+        if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"] and self.journal_to:
+            name = data.get("name") if isinstance(data.get("name"), str) else None
+            self.journal_to(kind, data["id"], name)
+
+
+_GUARD: Guard | None = None
+
+
+def guard() -> Guard | None:
+    """The active guard of this process (None outside a suites session)."""
+    return _GUARD
+
+
+def allow_origin(url: str) -> None:
+    """Let the run talk to another origin, e.g. a loopback server a test starts itself."""
+    if _GUARD is not None:
+        _GUARD.allow_origin(url)
+
+
+# ---------------------------------------------------------------- transport patches
+
+
+class _Collector:
+    """Keeps a create's answer (up to MAX_JOURNAL_BODY) and journals the object when it is complete."""
+
+    def __init__(self, on_complete: Callable[[bytes], None], decode: Callable[[bytes], bytes]) -> None:
+        self._on_complete = on_complete
+        self._decode = decode
+        self._chunks: list[bytes] | None = []
+        self._size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._chunks is not None and self._size <= MAX_JOURNAL_BODY:
+            self._chunks.append(chunk)
+
+    def done(self) -> None:
+        if self._chunks is not None and self._size <= MAX_JOURNAL_BODY:
+            try:
+                self._on_complete(self._decode(b"".join(self._chunks)))
+            except Exception:  # noqa: BLE001 - a garbled answer creates nothing we can name
+                pass
+        self._chunks = None
+
+
+class _JournalingStream(httpx.SyncByteStream):
+    """Passes a create's answer through unchanged; journals the object once the body is read."""
+
+    def __init__(self, inner: httpx.SyncByteStream, collector: _Collector) -> None:
+        self._inner = inner
+        self._collector = collector
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            self._collector.feed(chunk)
+            yield chunk
+        self._collector.done()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncJournalingStream(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, collector: _Collector) -> None:
+        self._inner = inner
+        self._collector = collector
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            self._collector.feed(chunk)
+            yield chunk
+        self._collector.done()
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _httpx_decoder(headers: Any) -> Callable[[bytes], bytes]:
+    def decode(raw: bytes) -> bytes:
+        return httpx.Response(200, headers=headers, content=raw).read()
+
+    return decode
+
+
+def _cap_httpx_timeout(g: Guard, request: Any) -> None:
+    remaining = g.remaining()
+    if remaining is None:
+        return
+    current = dict(request.extensions.get("timeout") or {})
+    request.extensions["timeout"] = {k: min(v, remaining) if v else remaining
+                                     for k, v in {**dict.fromkeys(("connect", "read", "write", "pool")), **current}.items()}
+
+
+_originals: dict[str, Any] = {}
+
+
+def _install_patches() -> None:
+    if _originals:
+        return
+    sync_orig = httpx.HTTPTransport.handle_request
+    async_orig = httpx.AsyncHTTPTransport.handle_async_request
+
+    def handle_request(self: Any, request: Any) -> Any:
+        g = _GUARD
+        if g is None:
+            return sync_orig(self, request)
+        g.check(request.method, str(request.url))
+        _cap_httpx_timeout(g, request)
+        response = sync_orig(self, request)
+        kind = g.created_kind(request.method, str(request.url))
+        if kind:
+            status = response.status_code
+            response.stream = _JournalingStream(response.stream, _Collector(
+                lambda body: g.journal_answer(kind, status, body), _httpx_decoder(response.headers)))
+        return response
+
+    async def handle_async_request(self: Any, request: Any) -> Any:
+        g = _GUARD
+        if g is None:
+            return await async_orig(self, request)
+        g.check(request.method, str(request.url))
+        _cap_httpx_timeout(g, request)
+        response = await async_orig(self, request)
+        kind = g.created_kind(request.method, str(request.url))
+        if kind:
+            status = response.status_code
+            response.stream = _AsyncJournalingStream(response.stream, _Collector(
+                lambda body: g.journal_answer(kind, status, body), _httpx_decoder(response.headers)))
+        return response
+
+    _originals["httpx"] = sync_orig
+    _originals["httpx_async"] = async_orig
+    httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
+    httpx.AsyncHTTPTransport.handle_async_request = handle_async_request  # type: ignore[method-assign]
+    try:
+        from requests.adapters import HTTPAdapter
+    except ImportError:
+        return
+    req_orig = HTTPAdapter.send
+
+    def send(self: Any, request: Any, stream: bool = False, timeout: Any = None, *args: Any, **kwargs: Any) -> Any:
+        g = _GUARD
+        if g is None:
+            return req_orig(self, request, stream, timeout, *args, **kwargs)
+        g.check(request.method or "GET", request.url or "", library="requests")
+        remaining = g.remaining()
+        if remaining is not None:
+            timeout = remaining if timeout is None else (
+                tuple(min(t or remaining, remaining) for t in timeout) if isinstance(timeout, tuple)
+                else min(timeout, remaining))
+        response = req_orig(self, request, stream, timeout, *args, **kwargs)
+        kind = g.created_kind(request.method or "", request.url or "")
+        if kind and not stream:
+            g.journal_answer(kind, response.status_code, response.content)
+        return response
+
+    _originals["requests"] = req_orig
+    HTTPAdapter.send = send  # type: ignore[method-assign]
+
+
+def _remove_patches() -> None:
+    if "httpx" in _originals:
+        httpx.HTTPTransport.handle_request = _originals.pop("httpx")  # type: ignore[method-assign]
+        httpx.AsyncHTTPTransport.handle_async_request = _originals.pop("httpx_async")  # type: ignore[method-assign]
+    if "requests" in _originals:
+        from requests.adapters import HTTPAdapter
+
+        HTTPAdapter.send = _originals.pop("requests")  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------- Allure and logging redaction
+
+
+def _patch_allure() -> None:
+    try:
+        from allure_commons.logger import AllureFileLogger
+    except ImportError:
+        return
+    if getattr(AllureFileLogger, "_fc_redacting", False):
+        return
+    import json
+
+    def _report_item(self: Any, item: Any) -> None:
+        from attr import asdict
+
+        filename = item.file_pattern.format(prefix=__import__("uuid").uuid4())
+        data = redact_any(asdict(item, filter=lambda _, v: v or v is False))
+        tmp = self._report_dir / f"{filename}.tmp"
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf8")
+        os.replace(tmp, self._report_dir / filename)
+
+    original_data = AllureFileLogger.report_attached_data
+    original_file = AllureFileLogger.report_attached_file
+
+    def report_attached_data(self: Any, body: Any, file_name: str) -> None:
+        body = redact(body) if isinstance(body, str) else redact_bytes(body) if isinstance(body, bytes) else body
+        original_data(self, body=body, file_name=file_name)
+
+    def report_attached_file(self: Any, source: Any, file_name: str) -> None:
+        original_file(self, source=source, file_name=file_name)
+        scrub_files([self._report_dir / file_name])
+
+    AllureFileLogger._report_item = _report_item  # type: ignore[method-assign]
+    # pluggy reads the hookimpl marker from the function: keep it on the replacements
+    for name, fn in (("report_attached_data", report_attached_data), ("report_attached_file", report_attached_file)):
+        marker = getattr(getattr(AllureFileLogger, name), "allure_impl", None)
+        if marker is not None:
+            fn.allure_impl = marker  # type: ignore[attr-defined]
+        setattr(AllureFileLogger, name, fn)
+    AllureFileLogger._fc_redacting = True  # type: ignore[attr-defined]
+
+
+# at import, before allure-pytest registers its file logger (pluggy binds the methods then);
+# redaction with no secret registered changes nothing, so this is inert outside our runs
+_patch_allure()
+
+_record_factory: dict[str, Any] = {}
+
+
+def _install_log_redaction() -> None:
+    if _record_factory:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format string is logging's business
+            return record
+        clean = redact(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, ()
+        return record
+
+    _record_factory["previous"] = previous
+    logging.setLogRecordFactory(factory)
+
+
+def _remove_log_redaction() -> None:
+    if "previous" in _record_factory:
+        logging.setLogRecordFactory(_record_factory.pop("previous"))
+
+
+# ---------------------------------------------------------------- Ctrl-C
+
+
+class _Interrupts:
+    """SIGINT/SIGTERM: the first stops the run (KeyboardInterrupt) and starts the stop budget;
+    the second is acknowledged; the third quits at once without cleanup.
+
+    The controller of an xdist run passes the signal on to its workers (a ``kill -INT`` of
+    the controller alone must stop them too); a worker stops on the first and ignores the rest.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.previous: dict[int, Any] = {}
+        self.hint = ""
+        self.config: pytest.Config | None = None
+        self.worker = False
+        self.worker_pids: set[int] = set()
+        self.at: float | None = None
+
+    def say(self, text: str) -> None:
+        """Write to the real stderr, past pytest's capture."""
+        capman = self.config.pluginmanager.get_plugin("capturemanager") if self.config is not None else None
+        try:
+            if capman is not None:
+                with capman.global_and_fixture_disabled():
+                    sys.stderr.write(text)
+                    sys.stderr.flush()
+                return
+        except Exception:  # noqa: BLE001 - never let a message stop the stop
+            pass
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def handler(self, signum: int, frame: Any) -> None:
+        self.count += 1
+        if self.at is None:
+            self.at = time.monotonic()
+        if self.worker:
+            if self.count == 1:
+                if _GUARD is not None:
+                    _GUARD.begin_stop(WORKER_BUDGET)
+                raise KeyboardInterrupt
+            return
+        if _GUARD is not None:
+            _GUARD.begin_stop(CONTROLLER_BUDGET if self.worker_pids else STOP_BUDGET)
+        for pid in list(self.worker_pids) if self.count == 1 else []:
+            try:
+                os.kill(pid, signal.SIGINT)
+            except OSError:
+                pass
+        if self.count == 1:
+            self.say("\nflowise-conformance: interrupted: stopping, deleting what this run created, "
+                     "writing partial reports (within 10 s)\n")
+            raise KeyboardInterrupt
+        if self.count == 2:
+            self.say("flowise-conformance: still cleaning up; interrupt once more to quit at once\n")
+            return
+        self.say(f"flowise-conformance: quitting without cleanup; later run: {self.hint}\n")
+        os._exit(130)
+
+    def install(self, config: pytest.Config) -> None:
+        self.config = config
+        self.worker = hasattr(config, "workerinput")
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.previous[sig] = signal.signal(sig, self.handler)
+            except (ValueError, OSError):
+                pass
+
+    def remove(self) -> None:
+        for sig, previous in self.previous.items():
+            try:
+                signal.signal(sig, previous)
+            except (ValueError, OSError, TypeError):
+                pass
+        self.previous.clear()
+        self.config = None
+        self.worker_pids.clear()
+        self.count = 0
+        self.at = None
+
+
+_INTERRUPTS = _Interrupts()
+
+
+# ---------------------------------------------------------------- pytest hooks
+
+_key = pytest.StashKey[dict[str, Any]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("flowise-conformance")
+    group.addoption("--read-only", action="store_true", default=False,
+                    help="send no state-changing request: tests marked mutating are skipped, and any POST, PUT, "
+                         "PATCH or DELETE is refused (the test fails as a harness error)")
+
+
+def _plugin_state(config: pytest.Config) -> dict[str, Any]:
+    from flowise_conformance.pytest_plugin import _state_key
+
+    return config.stash.get(_state_key, {})
+
+
+def _foreign_ids(target: Any) -> frozenset[str]:
+    """Ids of what is on the target before the run creates anything (GETs of the collections)."""
+    from flowise_conformance.client import FlowiseClient, json_or_none
+
+    paths = list(collections()) + list(EXTRA_LISTS.values())
+    found: set[str] = set()
+    client = FlowiseClient(target)
+    try:
+        for path in paths:
+            try:
+                response = client.get(path)
+            except Exception:  # noqa: BLE001 - an unreachable list only narrows the guard
+                continue
+            data = json_or_none(response) if response.status_code == 200 else None
+            if isinstance(data, dict):
+                data = data.get("data")
+            for entry in data if isinstance(data, list) else []:
+                if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
+                    found.add(entry["id"])
+    finally:
+        client.close()
+    return frozenset(found)
+
+
+class _XdistHooks:
+    def __init__(self, foreign: frozenset[str]) -> None:
+        self.foreign = foreign
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["fc_foreign_ids"] = sorted(self.foreign)
+
+    def pytest_testnodeready(self, node: Any) -> None:
+        popen = getattr(getattr(getattr(node, "gateway", None), "_io", None), "popen", None)  # a popen gateway
+        pid = getattr(popen, "pid", None)
+        if isinstance(pid, int):
+            _INTERRUPTS.worker_pids.add(pid)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """After an interrupt, wait for the workers only until WORKERS_WAIT after the signal."""
+        if _INTERRUPTS.at is None:
+            return
+        manager = getattr(session.config.pluginmanager.get_plugin("dsession"), "nodemanager", None)
+        if manager is not None:
+            manager.EXIT_TIMEOUT = max(0.5, _INTERRUPTS.at + WORKERS_WAIT - time.monotonic())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    global _GUARD
+    state = _plugin_state(config)
+    if not state.get("active"):
+        return
+    from flowise_conformance.config import ENV_API_KEY, load_target
+    from flowise_conformance.run import ENV_RUN_ID, RunContext, set_current_run
+
+    mine: dict[str, Any] = {"t0": time.time()}
+    config.stash[_key] = mine
+    worker = hasattr(config, "workerinput")
+    target = state.get("target")
+    if target is None:
+        target = load_target(base_url=config.getoption("--base-url"), api_key=config.getoption("--api-key"),
+                             target_file=config.getoption("--target"))
+    register_secret(target.api_key)
+    register_secret(os.environ.get(ENV_API_KEY))
+    if not target.base_url:
+        return
+    run = state.get("run")
+    if run is None and os.environ.get(ENV_RUN_ID):
+        run = RunContext(os.environ[ENV_RUN_ID], Path(config.getoption("--report-dir")).resolve())
+    set_current_run(run)
+    read_only = bool(config.getoption("--read-only"))
+    if worker:
+        foreign = frozenset(config.workerinput.get("fc_foreign_ids", ()))  # type: ignore[attr-defined]
+    else:
+        if run is not None:
+            run.journal.run_started(run.run_id, target.base_url)
+        foreign = frozenset() if read_only else _foreign_ids(target)
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_XdistHooks(foreign), "fc-safety-xdist")
+    journal_to = None
+    if run is not None:
+        from flowise_conformance.tracker import delete_path
+
+        journal = run.journal
+        journal_to = lambda kind, obj_id, name: journal.created(kind, obj_id, delete_path(kind, obj_id), name)  # noqa: E731
+    _GUARD = Guard(target.base_url, read_only=read_only, foreign=foreign, journal_to=journal_to)
+    _install_patches()
+    _install_log_redaction()
+    if run is not None:
+        from flowise_conformance.cleanup import hint
+
+        _INTERRUPTS.hint = hint(run.journal)
+    _INTERRUPTS.install(config)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    writer = getattr(reporter, "_tw", None)
+    if writer is not None and hasattr(writer, "_file") and not isinstance(writer._file, RedactingStream):
+        writer._file = RedactingStream(writer._file)
+    mine["guard"] = _GUARD
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _GUARD
+    mine = config.stash.get(_key, None)
+    if mine is None:
+        return
+    _scrub(config)
+    _INTERRUPTS.remove()
+    _remove_patches()
+    _remove_log_redaction()
+    _GUARD = None
+    from flowise_conformance.run import set_current_run
+
+    set_current_run(None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash.get(_key, None) is None or not config.getoption("--read-only"):
+        return
+    skip = pytest.mark.skip(reason=READ_ONLY_REASON)
+    for item in items:
+        if item.get_closest_marker("mutating") is not None:
+            item.add_marker(skip)
+
+
+def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
+    if _GUARD is not None:
+        with _GUARD._lock:
+            _GUARD.violations.clear()
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if _GUARD is not None and _GUARD.violations:
+        with _GUARD._lock:
+            found, _GUARD.violations[:] = list(_GUARD.violations), []
+        message = "harness error: the safety guard refused to send:\n" + "\n".join(f"  {v}" for v in found)
+        report.outcome = "failed"
+        report.longrepr = redact(message)
+        report.user_properties.append(("harness_error", redact(found[0])))
+    if item.config.stash.get(_key, None) is None:
+        return
+    report.sections = [(redact(name), redact(text)) for name, text in report.sections]
+    if isinstance(report.longrepr, tuple):
+        report.longrepr = redact_any(report.longrepr)
+    elif report.longrepr is not None and not isinstance(report.longrepr, str):
+        text = str(report.longrepr)
+        if redact(text) != text:
+            report.longrepr = redact(text)
+    elif isinstance(report.longrepr, str):
+        report.longrepr = redact(report.longrepr)
+    report.user_properties = [redact_any(p) for p in report.user_properties]
+    if hasattr(report, "wasxfail"):
+        report.wasxfail = redact(str(report.wasxfail))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """A refusal of the guard is a harness error in summary.json, not a conformance failure."""
+    props = dict(report.user_properties)
+    if "harness_error" not in props:
+        return
+    from flowise_conformance.outcomes import Outcome
+    from flowise_conformance.pytest_plugin import _config_holder
+
+    config = _config_holder.get("config")
+    summary = _plugin_state(config).get("summary") if config is not None else None
+    result = summary.tests.get(report.nodeid) if summary is not None else None
+    if result is not None:
+        result.outcome = Outcome.ERROR
+        result.message = str(props["harness_error"])
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int):  # noqa: ANN201
+    yield
+    _scrub(session.config)
+
+
+def _scrub(config: pytest.Config) -> None:
+    """Redact the key from every report file this run wrote (junit, summary, Allure, HTML, ...)."""
+    mine = config.stash.get(_key, None)
+    if mine is None or hasattr(config, "workerinput"):
+        return
+    roots: list[Path] = []
+    run = _plugin_state(config).get("run")
+    if run is not None:
+        roots.append(run.run_dir)
+    for option in ("xmlpath", "allure_report_dir", "htmlpath"):
+        value = getattr(config.option, option, None)
+        if value:
+            roots.append(Path(value))
+    scrub_files(roots, since=mine["t0"])
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if config.stash.get(_key, None) is None or hasattr(config, "workerinput"):
+        return
+    if config.getoption("--read-only"):
+        skipped = sum(1 for r in terminalreporter.stats.get("skipped", [])
+                      if isinstance(r.longrepr, tuple) and READ_ONLY_REASON in str(r.longrepr[2]))
+        terminalreporter.write_line(f"read-only mode: {skipped} state-changing test(s) skipped; "
+                                    "no POST, PUT, PATCH or DELETE was sent")
