@@ -80,7 +80,8 @@ def test_update_with_unknown_type_is_rejected(api, chatflow):
 def test_refused_update_changes_nothing(api, chatflow, new_name):
     """A PUT refused for bad flowData leaves the chatflow as it was (the name sent with it is not stored)."""
     response = api.put(f"chatflows/{chatflow['id']}", json={"name": new_name("renamed"), "flowData": "not json {"})
-    expect_status(response, 400, 422, why="flowData that is not JSON text must be refused on update")
+    # the status of the refusal is test_update_with_flow_data_not_json_is_rejected's business; here: no change
+    assert not response.is_success, f"PUT with flowData that is not JSON was accepted ({response.status_code})"
     again = api.get(f"chatflows/{chatflow['id']}")
     expect_status(again, 200)
     stored = expect_json(again)

@@ -36,7 +36,7 @@ def test_base64_upload_is_answered(api, chatflow):
     assert expect_json(response).get("text") == echo_answer("with a file")
 
 
-@pytest.mark.level("MUST")
+@pytest.mark.level("SHOULD")
 @pytest.mark.requires("chatmessage")
 def test_base64_upload_is_recorded_on_the_user_message(api, chatflow):
     """The stored user message of a prediction with an upload lists the file (its name and mime) in fileUploads."""
@@ -63,7 +63,7 @@ def test_full_file_upload_reaches_the_flow(api, chatflow):
     assert content in text or upload["data"] in text, f"the file's content is not in the reply {text[:300]!r}"
 
 
-@pytest.mark.level("MUST")
+@pytest.mark.level("SHOULD")
 def test_multipart_prediction_is_answered(api, chatflow):
     """A multipart/form-data prediction (question field + a text file in files) is answered 200 JSON with the reply."""
     files = [("files", (FILE_NAME, b"hello multipart\n", "text/plain"))]
@@ -74,7 +74,7 @@ def test_multipart_prediction_is_answered(api, chatflow):
     assert body.get("text") == echo_answer("multipart"), f"text is {body.get('text')!r}"
 
 
-@pytest.mark.level("MUST")
+@pytest.mark.level("SHOULD")
 @pytest.mark.requires("chatmessage")
 def test_multipart_prediction_is_stored(api, chatflow):
     """A multipart prediction is stored like a JSON one: the user message holds the question field."""
