@@ -257,8 +257,9 @@ async def delete_chatflow(request: Request) -> Response:
     if DELETE_KEEPS.on(request):
         return ok({"raw": [], "affected": 1})
     affected = store.delete(KIND, flow["id"])
-    for message in list(store.where("chatmessage", chatflowid=flow["id"])):
-        store.delete("chatmessage", message["id"])
+    for child in ("chatmessage", "feedback"):  # the spec: "Also deletes its chat messages, feedback ..."
+        for doc in list(store.where(child, chatflowid=flow["id"])):
+            store.delete(child, doc["id"])
     return ok({} if DELETE_RESULT_EMPTY.on(request) else {"raw": [], "affected": affected})
 
 
