@@ -6,8 +6,8 @@ Design (kept deliberately small):
    ``FlowiseClient.on_exchange`` of the session's clients (the ``api`` and ``anon``
    fixtures; an ``on_exchange`` already installed by someone else keeps being called).
    Each answer with status >= 400 (HEAD excepted) goes through
-   ``checks.error_shape.error_shape_problem``; a streamed error answer is read first (its
-   reads are bounded by the stream's read timeout). Requests made by fixtures during setup
+   ``checks.error_shape.error_shape_problem``; a streamed error answer is read first, up to
+   1 MiB and 15 s, and kept on the response for the test. Requests made by fixtures during setup
    and teardown are not recorded.
 2. Reporting. After the call phase, in ``pytest_runtest_makereport`` (an inner wrapper, so
    the transcript, redaction and xfail handling of the other hooks still apply), the
@@ -22,6 +22,7 @@ listed in docs/error-shapes.md; the documented envelope stays the requirement.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,14 +56,11 @@ class _Recorder:
     def __call__(self, exchange: Exchange, response: httpx.Response | None) -> None:
         if not self.active or response is None or response.status_code < 400 or exchange.method == "HEAD":
             return
+        problem: str | None = None
         try:
-            body = response.content
+            body: bytes | None = response.content
         except httpx.ResponseNotRead:
-            try:
-                body = response.read()
-            except httpx.HTTPError as exc:
-                body = None
-                problem: str | None = f"the error body could not be read ({type(exc).__name__}: {exc})"
+            body, problem = _read_streamed(response)
         if body is not None:
             problem = error_shape_problem(response.status_code, response.headers.get("content-type"), body)
         if problem:
@@ -73,6 +71,28 @@ class _Recorder:
 
 
 RECORDER = _Recorder()
+MAX_ERROR_BODY = 1 << 20  # a streamed error answer is read up to this size ...
+ERROR_BODY_SECONDS = 15.0  # ... and for at most this long
+
+
+def _read_streamed(response: httpx.Response) -> tuple[bytes | None, str | None]:
+    """Read a streamed error answer within bounds; keep it on the response for the test to use."""
+    chunks: list[bytes] = []
+    size = 0
+    deadline = time.monotonic() + ERROR_BODY_SECONDS
+    try:
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_ERROR_BODY:
+                return None, f"the error body is larger than {MAX_ERROR_BODY} bytes"
+            if time.monotonic() > deadline:
+                return None, f"the error body took longer than {ERROR_BODY_SECONDS:.0f} s ({size} bytes so far)"
+    except httpx.HTTPError as exc:
+        return None, f"the error body could not be read ({type(exc).__name__}: {exc})"
+    body = b"".join(chunks)
+    response._content = body  # what Response.read() stores, so the test can still read it
+    return body, None
 
 
 def _install(client: FlowiseClient) -> None:
