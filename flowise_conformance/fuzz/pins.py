@@ -1,0 +1,232 @@
+"""Pinning: which of this run's own objects a fuzzed request's ids point at.
+
+A generated path id almost never names an existing object, so every request would end in
+404 and the server's real logic (200 bodies, updates, deletes) would go untested. For each
+operation ``PLAN`` names the kind of object each id parameter refers to; before a call, most
+generated ids are replaced by the id of such an object that this run created (``Pinner``),
+the others are left as generated (a foreign-looking uuid becomes a stand-in, see guard.py),
+so both the found and the not-found paths are exercised. Which one a case gets is decided
+from the generated value itself (a CRC), so the same seed pins the same cases.
+
+Objects are made on first use by ``Factory`` (run-scoped names, journaled with the tracker at
+once) and belong to one fuzz item: a PUT item's chatflow is not the one a prediction item uses.
+DELETE operations get a *fresh* object per call, so that each delete has something to delete.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flowise_conformance.client import FlowiseClient, json_or_none
+from flowise_conformance.errors import HarnessError
+from flowise_conformance.flows import direct_reply_agentflow
+from flowise_conformance.fuzz.guard import Ownership
+from flowise_conformance.tracker import Tracker, delete_path
+
+PIN_SHARE = 4  # of every 4 cases, 3 are pinned to an owned object and 1 keeps its generated id
+
+# chatbotConfig of a chatflow that accepts attachments (the same as the attachments suite uses)
+UPLOADS_ON = json.dumps({"fullFileUpload": {"status": True, "allowedUploadFileTypes": "text/plain,application/json"}})
+
+
+@dataclass(frozen=True)
+class Pin:
+    kind: str  # an object kind of Factory.make, or an attribute of one: "message.chatflowid"
+    fresh: bool = False  # a new object for every call (DELETE)
+
+
+# operationId -> {parameter location.name -> Pin}
+PLAN: dict[str, dict[str, Pin]] = {
+    "getChatflow": {"path.id": Pin("chatflow")},
+    "updateChatflow": {"path.id": Pin("chatflow")},
+    "deleteChatflow": {"path.id": Pin("chatflow", fresh=True)},
+    "getChatflowStreaming": {"path.id": Pin("chatflow")},
+    "getChatflowUploads": {"path.id": Pin("chatflow")},
+    "createPrediction": {"path.id": Pin("chatflow")},
+    "listChatMessages": {"path.id": Pin("message.chatflowid")},
+    "deleteChatMessages": {"path.id": Pin("message.chatflowid")},
+    "createFeedback": {"path.id": Pin("message.chatflowid"), "body.messageId": Pin("message.chatMessageId")},
+    "listFeedback": {"path.id": Pin("feedback.chatflowid")},
+    "updateFeedback": {"path.id": Pin("feedback")},
+    "createAttachments": {"path.chatflowId": Pin("upload_chatflow")},
+    "getAssistant": {"path.id": Pin("assistant")},
+    "updateAssistant": {"path.id": Pin("assistant")},
+    "deleteAssistant": {"path.id": Pin("assistant", fresh=True)},
+    "getDocumentStore": {"path.id": Pin("document_store")},
+    "updateDocumentStore": {"path.id": Pin("document_store")},
+    "deleteDocumentStore": {"path.id": Pin("document_store", fresh=True)},
+    "listDocumentStoreChunks": {"path.storeId": Pin("document_store")},
+    "previewDocumentChunks": {"body.storeId": Pin("document_store")},
+    "getTool": {"path.id": Pin("tool")},
+    "updateTool": {"path.id": Pin("tool")},
+    "deleteTool": {"path.id": Pin("tool", fresh=True)},
+    "updateVariable": {"path.id": Pin("variable")},
+    "deleteVariable": {"path.id": Pin("variable", fresh=True)},
+    "upsertVector": {"path.id": Pin("vector_chatflow")},
+}
+# Deliberately not pinned: getChatflowsByApiKey (its parameter is an API key, not an object id).
+
+# flowData of a chatflow with a vector store: a Plain Text loader feeding an In-Memory Vector Store
+# (Flowise's node names and categories). It needs no external service to be stored; an upsert
+# through it needs an embeddings model, which a real Flowise must reach (the reference has none).
+VECTOR_FLOW = json.dumps({
+    "nodes": [
+        {"id": "plainText_0", "type": "customNode", "position": {"x": 0, "y": 0},
+         "data": {"id": "plainText_0", "label": "Plain Text", "name": "plainText", "type": "Document",
+                  "category": "Document Loaders", "version": 2, "baseClasses": ["Document"],
+                  "inputs": {"text": "flowise-conformance fuzz document", "metadata": ""},
+                  "inputParams": [], "inputAnchors": [], "outputAnchors": [], "outputs": {}}},
+        {"id": "memoryVectorStore_0", "type": "customNode", "position": {"x": 300, "y": 0},
+         "data": {"id": "memoryVectorStore_0", "label": "In-Memory Vector Store", "name": "memoryVectorStore",
+                  "type": "Memory", "category": "Vector Stores", "version": 1,
+                  "baseClasses": ["Memory", "VectorStoreRetriever", "BaseRetriever"],
+                  "inputs": {"document": ["{{plainText_0.data.instance}}"], "embeddings": "", "topK": ""},
+                  "inputParams": [], "inputAnchors": [], "outputAnchors": [], "outputs": {}}},
+    ],
+    "edges": [{"id": "plainText_0-memoryVectorStore_0", "source": "plainText_0", "target": "memoryVectorStore_0",
+               "sourceHandle": "plainText_0-output-plainText-Document",
+               "targetHandle": "memoryVectorStore_0-input-document-Document", "type": "buttonedge"}],
+})
+
+
+def journal_created(tracker: Tracker, kind: str, obj_id: str, name: str | None, url: str) -> None:
+    """Journal an object a create just made, and have the tracker delete it.
+
+    For this client (httpx, non-streamed) the run's transport guard (plugins/safety.py) journals
+    every create answer as it is read; then the tracker only takes it over for deletion (one
+    journal write, not two). Without the guard the tracker journals it here, before anything else.
+    """
+    try:
+        from flowise_conformance.plugins import safety
+
+        guard = safety.guard()
+    except ImportError:  # pragma: no cover - the plugin ships with the package
+        guard = None
+    if guard is not None and guard.journal_to is not None and guard.created_kind("POST", url) == kind:
+        tracker.live[(kind, obj_id)] = delete_path(kind, obj_id)
+    else:
+        tracker.track(kind, obj_id, name)
+
+
+def pinned(value: Any, name: str) -> bool:
+    """Whether a case whose generated ``name`` is ``value`` gets an owned id (deterministic)."""
+    raw = json.dumps(value, sort_keys=True, default=str).encode()
+    return zlib.crc32(name.encode() + b"\0" + raw) % PIN_SHARE != 0
+
+
+@dataclass
+class Factory:
+    """Makes the objects pins point at, through the target's API, journaled the moment they exist."""
+
+    api: FlowiseClient
+    tracker: Tracker
+    new_name: Callable[[str], str]
+    ownership: Ownership
+    made: list[tuple[str, str]] = field(default_factory=list)  # (tracker kind, id), for cleanup
+
+    def _create(self, kind: str, path: str, body: dict[str, Any], name: str) -> dict[str, Any]:
+        response = self.api.post(path, json=body)
+        created = json_or_none(response)
+        if response.is_success and isinstance(created, dict) and isinstance(created.get("id"), str):
+            journal_created(self.tracker, kind, created["id"], name, str(response.request.url))
+        if response.status_code != 200 or not isinstance(created, dict) or not isinstance(created.get("id"), str):
+            raise HarnessError(f"fuzz setup: POST /api/v1/{path} answered {response.status_code}, not 200 with an id")
+        self.ownership.own(created["id"])
+        self.made.append((kind, created["id"]))
+        return created
+
+    def chatflow(self, **fields: Any) -> dict[str, Any]:
+        name = self.new_name("fuzz-chatflow")
+        body = {"name": name, "flowData": direct_reply_agentflow(), "type": "AGENTFLOW"}
+        body.update(fields)
+        return self._create("chatflow", "chatflows", body, name)
+
+    def upload_chatflow(self) -> dict[str, Any]:
+        return self.chatflow(chatbotConfig=UPLOADS_ON)
+
+    def vector_chatflow(self) -> dict[str, Any]:
+        return self.chatflow(flowData=VECTOR_FLOW, type="CHATFLOW")
+
+    def message(self) -> dict[str, Any]:
+        """A prediction's answer on an owned chatflow: {chatflowid, chatId, chatMessageId, ...}."""
+        flow = self.chatflow()
+        response = self.api.post(f"prediction/{flow['id']}", json={"question": "fuzz setup"})
+        answer = json_or_none(response)
+        if response.status_code != 200 or not isinstance(answer, dict) or not isinstance(answer.get("chatMessageId"), str):
+            raise HarnessError(f"fuzz setup: a prediction on an owned chatflow answered {response.status_code}")
+        self.ownership.own(answer["chatMessageId"], answer.get("chatId"))
+        return {**answer, "chatflowid": flow["id"]}
+
+    def feedback(self) -> dict[str, Any]:
+        message = self.message()
+        response = self.api.post(f"feedback/{message['chatflowid']}",
+                                 json={"messageId": message["chatMessageId"], "rating": "THUMBS_UP"})
+        created = json_or_none(response)
+        if response.status_code != 200 or not isinstance(created, dict) or not isinstance(created.get("id"), str):
+            raise HarnessError(f"fuzz setup: rating an owned message answered {response.status_code}")
+        self.ownership.own(created["id"])
+        return {**created, "chatflowid": message["chatflowid"]}
+
+    def assistant(self) -> dict[str, Any]:
+        name = self.new_name("fuzz-assistant")
+        body = {"type": "CUSTOM", "credential": str(uuid.uuid4()),
+                "details": json.dumps({"name": name, "description": "flowise-conformance fuzz", "instruction": "Be brief."})}
+        return self._create("assistant", "assistants", body, name)
+
+    def document_store(self) -> dict[str, Any]:
+        name = self.new_name("fuzz-store")
+        return self._create("document_store", "document-store/store", {"name": name, "description": "fuzz"}, name)
+
+    def tool(self) -> dict[str, Any]:
+        name = self.new_name("fuzz-tool").replace("-", "_")
+        body = {"name": name, "description": "flowise-conformance fuzz", "color": "linear-gradient(rgb(1,2,3), rgb(4,5,6))",
+                "schema": "[]", "func": "return 1;"}
+        return self._create("tool", "tools", body, name)
+
+    def variable(self) -> dict[str, Any]:
+        name = self.new_name("fuzz-var").replace("-", "_")
+        return self._create("variable", "variables", {"name": name, "value": "fuzz", "type": "static"}, name)
+
+    def make(self, kind: str) -> dict[str, Any]:
+        maker = getattr(self, kind, None)
+        if kind.startswith("_") or kind in ("make", "cleanup") or not callable(maker):
+            raise HarnessError(f"fuzz setup: no factory for {kind!r}")
+        return maker()
+
+    def cleanup(self) -> list[str]:
+        problems: list[str] = []
+        for kind, obj_id in reversed(self.made):
+            problems += self.tracker.delete(kind, obj_id)
+            self.ownership.disown(obj_id)
+        self.made.clear()
+        return problems
+
+
+class Pinner:
+    """The pins of one fuzz item: objects made on first use and reused, except fresh ones."""
+
+    def __init__(self, operation_id: str, factory: Factory) -> None:
+        self.operation_id = operation_id
+        self.plan = PLAN.get(operation_id, {})
+        self.factory = factory
+        self._objects: dict[str, dict[str, Any]] = {}
+
+    def _object(self, kind: str, fresh: bool) -> dict[str, Any]:
+        if fresh or kind not in self._objects:
+            self._objects[kind] = self.factory.make(kind)
+        return self._objects[kind]
+
+    def value(self, pin: Pin) -> str:
+        kind, _, attribute = pin.kind.partition(".")
+        obj = self._object(kind, pin.fresh)
+        value = obj.get(attribute or "id")
+        if not isinstance(value, str):
+            raise HarnessError(f"fuzz setup: the {kind} made for {self.operation_id} has no {attribute or 'id'}")
+        return value
+
+    def object_for(self, pin: Pin) -> dict[str, Any]:
+        """The object behind ``pin`` as last made (after ``value``)."""
+        return self._objects[pin.kind.partition(".")[0]]
