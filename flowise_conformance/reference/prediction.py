@@ -24,7 +24,7 @@ from flowise_conformance.reference import ratelimit, sse_out
 
 WHAT = "Prediction"
 JSON_FIELDS = (
-    "question", "form", "streaming", "chatId", "overrideConfig", "history", "uploads", "leadEmail", "action",
+    "chatflowId", "question", "form", "streaming", "chatId", "overrideConfig", "history", "uploads", "leadEmail", "action",
     "humanInput",
 )
 MULTIPART_FIELDS = ("question", "streaming", "chatId")
@@ -193,11 +193,14 @@ async def _read_input(request: Request) -> dict[str, Any]:
     return body
 
 
+HISTORY_FIELDS = {"role", "content", "message", "type"}  # message/type: the Python SDK's item shape
+
+
 def _validate_history(history: Any) -> None:
     if not isinstance(history, list):
         raise ApiError(400, f"{WHAT}: 'history' must be a list of {{role, content}}")
     for item in history:
-        if (not isinstance(item, dict) or set(item) - {"role", "content"} or item.get("role") not in HISTORY_ROLES
+        if (not isinstance(item, dict) or set(item) - HISTORY_FIELDS or item.get("role") not in HISTORY_ROLES
                 or not isinstance(item.get("content"), str)):
             raise ApiError(400, f"{WHAT}: each 'history' item must be {{role: apiMessage|userMessage, content: string}}")
 
@@ -224,8 +227,10 @@ def _validate(request: Request, body: dict[str, Any]) -> None:
             raise ApiError(400, f"{WHAT}: 'form' must be an object")
         if "streaming" in body and not isinstance(body["streaming"], bool):
             raise ApiError(400, f"{WHAT}: 'streaming' must be a boolean")
-    inputs.text(body, "chatId", WHAT, required=False)
-    override = body.get("overrideConfig", {})
+    inputs.text(body, "chatflowId", WHAT, required=False)  # the official SDKs send it; the path decides
+    inputs.text(body, "chatId", WHAT, required=False, nullable=True)
+    override = body.get("overrideConfig")
+    override = {} if override is None else override
     if not isinstance(override, dict):
         raise ApiError(400, f"{WHAT}: 'overrideConfig' must be an object")
     inputs.text(override, "sessionId", f"{WHAT} overrideConfig", required=False)
