@@ -52,6 +52,10 @@ class RefServer:
         self.held = threading.Event()  # set when a request is being held
         self._release = threading.Event()
         self.redirect_to: str | None = None
+        from flowise_conformance.plugins.safety import collections
+
+        self.collections = set(collections())  # POST to one of these creates an object
+        self.created: list[tuple[str, str]] = []  # (collection, id) of every object created through the API
         inner = self._ts._server.config.app
         self._ts._server.config.app = self._middleware(inner)
 
@@ -72,9 +76,33 @@ class RefServer:
                             "headers": [(b"location", location.encode()), (b"content-length", b"0")]})
                 await send({"type": "http.response.body", "body": b""})
                 return
+            if scope["method"] == "POST" and scope["path"].rstrip("/") in self.collections:
+                await app(scope, receive, self._capturing(scope["path"].rstrip("/"), send))
+                return
             await app(scope, receive, send)
 
         return middleware
+
+    def _capturing(self, path: str, send: Any) -> Any:
+        """Records (collection path, id) of what a create answered with 2xx."""
+        status: list[int] = []
+        chunks: list[bytes] = []
+
+        async def wrapped(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body") and status and 200 <= status[0] < 300:
+                    try:
+                        body = json.loads(b"".join(chunks))
+                    except ValueError:
+                        body = None
+                    if isinstance(body, dict) and isinstance(body.get("id"), str):
+                        self.created.append((path, body["id"]))
+            await send(message)
+
+        return wrapped
 
     def release(self) -> None:
         self._release.set()
@@ -231,3 +259,45 @@ def finish(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str, 
         out, err = proc.communicate(timeout=10)
         raise AssertionError(f"the CLI did not end within {timeout:.0f} s\n{out[-2000:]}\n{err[-2000:]}") from None
     return proc.returncode, out, err
+
+
+# ---------------------------------------------------------------- the CLI on other suites
+
+_ALT_RUNNER = """
+import os
+import sys
+from pathlib import Path
+
+import flowise_conformance.paths as paths
+import flowise_conformance.redact as redact
+
+if os.environ.get("FC_SELFTEST_NO_REDACTION"):  # proves that a leak would be found
+    redact.register_secret = lambda value: None
+
+suites = Path(sys.argv[1])
+paths.suites_dir = lambda: suites
+from flowise_conformance.cli import main
+
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+
+def start_cli_on_suites(suites: Path, args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`flowise-conformance ARGS` with ``suites`` in place of the shipped suites (for misbehaving tests)."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    runner = cwd / "fc_alt_suites.py"
+    runner.write_text(_ALT_RUNNER)
+    return subprocess.Popen([sys.executable, str(runner), str(suites), *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def journaled_ids(journal: Path) -> set[str]:
+    ids = set()
+    for line in journal.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("event") == "created":
+            ids.add(entry.get("id"))
+    return ids

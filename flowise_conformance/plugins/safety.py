@@ -51,6 +51,8 @@ WORKERS_WAIT = 4.5  # the controller waits this long for its workers to end, the
 CONTROLLER_BUDGET = 6.0  # the controller's sweep after its workers
 EXTRA_LISTS = {"apikey": "/api/v1/apikey", "credential": "/api/v1/credentials"}  # foreign ids only
 READ_ONLY_REASON = "read-only mode: this test sends state-changing requests (POST/PUT/PATCH/DELETE)"
+# In --read-only mode a test is state-changing when it is marked ``mutating`` or uses the ``tracker``
+# fixture (directly or through another fixture, e.g. ``chatflow``): the tracker owns created objects.
 MAX_JOURNAL_BODY = 1 << 20  # a create answer bigger than this is not parsed for its id
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -493,6 +495,7 @@ _INTERRUPTS = _Interrupts()
 # ---------------------------------------------------------------- pytest hooks
 
 _key = pytest.StashKey[dict[str, Any]]()
+_CONFIG: dict[str, pytest.Config] = {}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -566,6 +569,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     mine: dict[str, Any] = {"t0": time.time()}
     config.stash[_key] = mine
+    _CONFIG["config"] = config
     worker = hasattr(config, "workerinput")
     target = state.get("target")
     if target is None:
@@ -596,6 +600,7 @@ def pytest_configure(config: pytest.Config) -> None:
         journal_to = lambda kind, obj_id, name: journal.created(kind, obj_id, delete_path(kind, obj_id), name)  # noqa: E731
     _GUARD = Guard(target.base_url, read_only=read_only, foreign=foreign, journal_to=journal_to)
     _install_patches()
+    _guard_node_processes(_GUARD, mine)
     _install_log_redaction()
     if run is not None:
         from flowise_conformance.cleanup import hint
@@ -607,6 +612,39 @@ def pytest_configure(config: pytest.Config) -> None:
     if writer is not None and hasattr(writer, "_file") and not isinstance(writer._file, RedactingStream):
         writer._file = RedactingStream(writer._file)
     mine["guard"] = _GUARD
+    if not config.pluginmanager.has_plugin("fc-safety-redact"):
+        config.pluginmanager.register(_RedactReports(), "fc-safety-redact")
+
+
+NODE_GUARD = Path(__file__).with_name("node_fetch_guard.cjs")
+ENV_NODE_GUARD = "FC_FETCH_GUARD"
+
+
+def _guard_node_processes(g: Guard, mine: dict[str, Any]) -> None:
+    """Node processes the run starts (the JS SDK) get the same rules: NODE_OPTIONS preloads a fetch guard."""
+    import json
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="fc-fetch-guard-", suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"origins": [f"{s}://{h}:{p}" for s, h, p in g.origins], "readOnly": g.read_only,
+                   "foreign": sorted(g.foreign)}, fh)
+    mine["node_guard_file"] = name
+    mine["env_before"] = {k: os.environ.get(k) for k in ("NODE_OPTIONS", ENV_NODE_GUARD)}
+    preload = f'--require "{NODE_GUARD}"'
+    os.environ["NODE_OPTIONS"] = f"{os.environ.get('NODE_OPTIONS', '')} {preload}".strip()
+    os.environ[ENV_NODE_GUARD] = name
+
+
+def _unguard_node_processes(mine: dict[str, Any]) -> None:
+    for key, value in mine.pop("env_before", {}).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    name = mine.pop("node_guard_file", None)
+    if name:
+        Path(name).unlink(missing_ok=True)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -614,11 +652,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     mine = config.stash.get(_key, None)
     if mine is None:
         return
+    _unguard_node_processes(mine)
     _scrub(config)
     _INTERRUPTS.remove()
     _remove_patches()
     _remove_log_redaction()
     _GUARD = None
+    if _CONFIG.get("config") is config:
+        _CONFIG.pop("config")
     from flowise_conformance.run import set_current_run
 
     set_current_run(None)
@@ -629,12 +670,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason=READ_ONLY_REASON)
     for item in items:
-        if item.get_closest_marker("mutating") is not None:
+        # marked, or it uses the tracker (directly or through a fixture): it exists to own created objects
+        if item.get_closest_marker("mutating") is not None or "tracker" in getattr(item, "fixturenames", ()):
             item.add_marker(skip)
 
 
 def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
-    if _GUARD is not None:
+    if _GUARD is not None and _CONFIG:
         with _GUARD._lock:
             _GUARD.violations.clear()
 
@@ -643,27 +685,40 @@ def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    if item.config.stash.get(_key, None) is None:
+        return
     if _GUARD is not None and _GUARD.violations:
         with _GUARD._lock:
             found, _GUARD.violations[:] = list(_GUARD.violations), []
         message = "harness error: the safety guard refused to send:\n" + "\n".join(f"  {v}" for v in found)
         report.outcome = "failed"
         report.longrepr = redact(message)
-        report.user_properties.append(("harness_error", redact(found[0])))
-    if item.config.stash.get(_key, None) is None:
-        return
+        report.user_properties.append(("harness_error", "harness error: " + redact(found[0])))
+    redact_report(report)
+
+
+def redact_report(report: pytest.TestReport) -> None:
+    """The key out of everything a report carries: sections, longrepr, properties, xfail reason."""
     report.sections = [(redact(name), redact(text)) for name, text in report.sections]
     if isinstance(report.longrepr, tuple):
         report.longrepr = redact_any(report.longrepr)
-    elif report.longrepr is not None and not isinstance(report.longrepr, str):
+    elif isinstance(report.longrepr, str):
+        report.longrepr = redact(report.longrepr)
+    elif report.longrepr is not None:
         text = str(report.longrepr)
         if redact(text) != text:
             report.longrepr = redact(text)
-    elif isinstance(report.longrepr, str):
-        report.longrepr = redact(report.longrepr)
     report.user_properties = [redact_any(p) for p in report.user_properties]
     if hasattr(report, "wasxfail"):
         report.wasxfail = redact(str(report.wasxfail))
+
+
+class _RedactReports:
+    """First to see each report (controller included, for xdist): junit, terminal and summary get it clean."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        redact_report(report)
 
 
 @pytest.hookimpl(trylast=True)
@@ -673,11 +728,19 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if "harness_error" not in props:
         return
     from flowise_conformance.outcomes import Outcome
-    from flowise_conformance.pytest_plugin import _config_holder
 
-    config = _config_holder.get("config")
+    config = _CONFIG.get("config")
     summary = _plugin_state(config).get("summary") if config is not None else None
-    result = summary.tests.get(report.nodeid) if summary is not None else None
+    if summary is None:
+        return
+    result = summary.tests.get(report.nodeid)
+    if result is None:
+        try:
+            from flowise_conformance.plugins.gating import canonical_id
+
+            result = summary.tests.get(canonical_id(config, report.nodeid))
+        except ImportError:
+            result = None
     if result is not None:
         result.outcome = Outcome.ERROR
         result.message = str(props["harness_error"])

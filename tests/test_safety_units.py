@@ -1,0 +1,128 @@
+"""Unit self-tests of the safety pieces: redaction forms, the journal API, cleanup's path rules, the guard."""
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import httpx
+import pytest
+
+from flowise_conformance import redact as redact_mod
+from flowise_conformance.cleanup import clean, outstanding_items
+from flowise_conformance.plugins.safety import Guard, SafetyRefused
+from flowise_conformance.run import Journal, RunContext, set_current_run
+from flowise_conformance.tracker import journal_created
+
+KEY = "fc-unit+KEY/secret=42"
+
+
+@pytest.fixture
+def secret():  # noqa: ANN201
+    before = set(redact_mod._secrets)
+    redact_mod.register_secret(KEY)
+    yield KEY
+    redact_mod._secrets.clear()
+    redact_mod._secrets.update(before)
+
+
+@pytest.mark.parametrize("encode", [
+    lambda k: k, lambda k: quote(k, safe=""), lambda k: quote_plus(k), lambda k: quote(k),
+    lambda k: base64.b64encode(k.encode()).decode(), lambda k: base64.urlsafe_b64encode(k.encode()).decode(),
+    lambda k: base64.b64encode(b"user:" + k.encode()).decode(), lambda k: base64.b64encode(b"x" + k.encode() + b"yz").decode(),
+], ids=["literal", "url", "form", "path", "base64", "base64url", "basic-auth", "base64-offset"])
+def test_every_encoded_form_of_the_key_is_redacted(secret, encode):
+    """The key is redacted as it is and URL-, form- and base64-encoded (also inside a larger base64 blob)."""
+    text = f"before {encode(secret)} after"
+    clean_text = redact_mod.redact(text)
+    assert redact_mod.REDACTED in clean_text
+    assert encode(secret) not in clean_text and secret not in clean_text
+
+
+def test_redacting_stream_and_file_scrub(secret, tmp_path):
+    """What goes through the terminal wrapper, and files under a report dir, lose the key."""
+    sink = io.StringIO()
+    redact_mod.RedactingStream(sink).write(f"key={secret}\n")
+    assert secret not in sink.getvalue() and redact_mod.REDACTED in sink.getvalue()
+    report = tmp_path / "r" / "deep" / "file.bin"
+    report.parent.mkdir(parents=True)
+    report.write_bytes(b"\x00" + quote(secret, safe="").encode() + b"\xff")
+    assert redact_mod.scrub_files([tmp_path / "r"]) == [report]
+    assert quote(secret, safe="").encode() not in report.read_bytes()
+
+
+def test_journal_created_outside_fixtures_is_swept(tmp_path):
+    """journal_created() journals an object for the current run; outside a run it refuses."""
+    set_current_run(None)
+    with pytest.raises(RuntimeError):
+        journal_created("tool", "t-1")
+    run = RunContext("20260101-000000-0a0b0c", tmp_path)
+    set_current_run(run)
+    try:
+        journal_created("tool", "t-1", name="fc-0a0b0c-gw-tool-1")
+        journal_created("apikey", "k-1", delete="/api/v1/apikey/k-1")
+        with pytest.raises(ValueError):
+            journal_created("odd", "x", delete="https://elsewhere.example/x")
+    finally:
+        set_current_run(None)
+    items = outstanding_items(run.journal)
+    assert sorted((i.kind, i.path) for i in items) == [("apikey", "/api/v1/apikey/k-1"), ("tool", "/api/v1/tools/t-1")]
+
+
+def test_cleanup_never_uses_a_journaled_path_outside_the_api(tmp_path):
+    """A tampered journal entry with a DELETE path outside /api/v1/ is skipped, not sent."""
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.created("mystery", "m-1", "/admin/wipe", None)
+    journal.created("mystery", "m-2", "/api/v1/../admin", None)
+    sent: list[str] = []
+
+    class Client:
+        def delete(self, path: str) -> httpx.Response:
+            sent.append(path)
+            return httpx.Response(200)
+
+    report = clean(Client(), journal)  # type: ignore[arg-type]
+    assert sent == [] and report.count("skipped") == 2
+
+
+def test_guard_decisions():
+    """Other origins, read-only writes and writes naming a pre-existing object are refused; the rest passes."""
+    guard = Guard("http://127.0.0.1:3000", foreign=frozenset({"11111111-2222-3333-4444-555555555555"}))
+    guard.check("GET", "http://127.0.0.1:3000/api/v1/chatflows")
+    guard.check("POST", "http://127.0.0.1:3000/api/v1/chatflows")
+    guard.check("GET", "http://127.0.0.1:3000/api/v1/chatflows/11111111-2222-3333-4444-555555555555")
+    for method, url in [("GET", "http://127.0.0.1:3001/api/v1/ping"), ("GET", "http://localhost:3000/api/v1/ping"),
+                        ("DELETE", "http://127.0.0.1:3000/api/v1/chatflows/11111111-2222-3333-4444-555555555555"),
+                        ("POST", "http://127.0.0.1:3000/api/v1/prediction/11111111-2222-3333-4444-555555555555")]:
+        with pytest.raises(SafetyRefused):
+            guard.check(method, url)
+    read_only = Guard("http://127.0.0.1:3000", read_only=True)
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        with pytest.raises(SafetyRefused, match="read-only"):
+            read_only.check(method, "http://127.0.0.1:3000/api/v1/tools")
+    read_only.check("GET", "http://127.0.0.1:3000/api/v1/tools")
+    assert len(guard.violations) == 4 and len(read_only.violations) == 4
+
+
+def test_guard_after_an_interrupt_refuses_once_the_budget_is_spent():
+    """After Ctrl-C requests go on until the stop budget is spent, then fail at once as transport errors."""
+    guard = Guard("http://127.0.0.1:3000")
+    guard.begin_stop(0.0)
+    with pytest.raises(httpx.TransportError, match="not sent"):
+        guard.check("DELETE", "http://127.0.0.1:3000/api/v1/tools/x")
+    assert guard.violations == []  # running out of time is not the test's fault
+
+
+def test_create_answers_are_journaled_from_the_response(tmp_path):
+    """A 2xx JSON answer with an id to POST on a collection is journaled; errors and other paths are not."""
+    made: list[tuple[str, str, str | None]] = []
+    guard = Guard("http://127.0.0.1:3000/base", journal_to=lambda k, i, n: made.append((k, i, n)))
+    kind = guard.created_kind("POST", "http://127.0.0.1:3000/base/api/v1/tools/")
+    assert kind == "tool"
+    assert guard.created_kind("GET", "http://127.0.0.1:3000/base/api/v1/tools") is None
+    assert guard.created_kind("POST", "http://127.0.0.1:3000/base/api/v1/prediction/x") is None
+    guard.journal_answer(kind, 200, b'{"id": "t-9", "name": "fc-x"}')
+    guard.journal_answer(kind, 400, b'{"id": "t-10"}')
+    guard.journal_answer(kind, 200, b'[{"id": "t-11"}]')
+    assert made == [("tool", "t-9", "fc-x")]
