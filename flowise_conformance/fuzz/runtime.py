@@ -9,7 +9,8 @@ Before every call (``before_call``, a schema hook, so it also runs for the examp
 coverage phases, for the stateful machine, and for the re-sent requests of checks):
   1. pins: ids are pointed at owned objects (pins.py);
   2. shaping: values a schema cannot describe are made consistent (a pinned feedback's chatId;
-     the loader and splitter names of a document-store preview, for valid cases only);
+     the loader and splitter names of a document-store preview, for valid cases only; in the
+     stateful conversations, a created chatflow is one that can answer without an LLM);
   3. names: a non-empty generated ``name`` is prefixed with the run's tag;
   4. safety: assistants are only ever sent as type CUSTOM (any other type makes real Flowise
      call the OpenAI API), and every foreign uuid in the path or body becomes a stand-in.
@@ -30,6 +31,7 @@ import requests
 
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.config import Target
+from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.fuzz import pins as pins_mod
 from flowise_conformance.fuzz.guard import Ownership
 from flowise_conformance.fuzz.operations import by_label
@@ -50,9 +52,12 @@ PLAIN_TEXT_LOADER = "plainText"
 CHARACTER_SPLITTER = "characterTextSplitter"
 
 
-def new_session() -> requests.Session:
-    """One keep-alive connection pool for the process's fuzz calls; no cookies, no proxies from the env."""
-    session = requests.Session()
+def new_session(target: Target) -> requests.Session:
+    """One keep-alive connection pool for the process's fuzz calls; no cookies, no proxies from the env;
+    bodies read within the target's deadline and the size cap, no redirects (fuzz/bounded.py)."""
+    from flowise_conformance.fuzz.bounded import BoundedSession
+
+    session = BoundedSession(target.base_url or "", target.timeouts.request)
     session.trust_env = False
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))  # never send one back
     return session
@@ -69,7 +74,15 @@ class Runtime:
     factory: pins_mod.Factory | None = None
     pinner: pins_mod.Pinner | None = None
     log: list[str] = field(default_factory=list)  # what the hooks changed, for failure reports
-    session: requests.Session = field(default_factory=new_session)
+    session: requests.Session = field(init=False)
+    # a scope whose created chatflows must answer predictions (the stateful conversations): their
+    # flowData and type are the LLM-free Start -> Direct Reply agentflow, as a fixture's would be
+    runnable_chatflows: bool = False
+    # messages this process's predictions stored: chatMessageId -> {chatId, chatflowid}
+    messages: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.session = new_session(self.target)
 
     def call_kwargs(self) -> dict[str, Any]:
         """Where and how schemathesis sends: the target's origin, its timeouts, the shared session."""
@@ -77,9 +90,10 @@ class Runtime:
         return {"base_url": self.target.base_url, "timeout": (timeouts.connect, timeouts.request),
                 "session": self.session}
 
-    def begin(self, operation_id: str | None = None) -> None:
+    def begin(self, operation_id: str | None = None, *, runnable_chatflows: bool = False) -> None:
         self.factory = pins_mod.Factory(self.api, self.tracker, self.new_name, self.ownership)
         self.pinner = pins_mod.Pinner(operation_id, self.factory) if operation_id else None
+        self.runnable_chatflows = runnable_chatflows
         self.log.clear()
 
     def end(self) -> list[str]:
@@ -127,6 +141,8 @@ def _container(case: Any, location: str) -> Any:
 
 def _apply_pins(rt: Runtime, case: Any, op_id: str) -> None:
     pinner = rt.pinner
+    if op_id == "createFeedback":
+        _align_feedback(rt, case)
     if pinner is None or pinner.operation_id != op_id:
         return
     if op_id == "createFeedback":
@@ -160,6 +176,18 @@ def _pin_feedback(rt: Runtime, case: Any, pinner: pins_mod.Pinner) -> None:
         body["chatId"] = message["chatId"]
     if isinstance(body.get("chatflowid"), str):
         body["chatflowid"] = message["chatflowid"]
+
+
+def _align_feedback(rt: Runtime, case: Any) -> None:
+    """A rating of a message a prediction of this run stored (a stateful link) names its chat and chatflow."""
+    body = case.body if isinstance(case.body, dict) else None
+    message = rt.messages.get(body.get("messageId")) if body is not None and isinstance(body.get("messageId"), str) else None
+    if message is None:
+        return
+    case.path_parameters = {**(case.path_parameters or {}), "id": message["chatflowid"]}
+    for key in ("chatId", "chatflowid"):
+        if isinstance(body.get(key), str):
+            body[key] = message[key]
 
 
 def _is_positive(case: Any) -> bool:
@@ -224,6 +252,8 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     op_id = _operation_id(case)
     if rt is not None and op_id is not None:
         _apply_pins(rt, case, op_id)
+        if op_id == "createChatflow" and rt.runnable_chatflows and isinstance(case.body, dict):
+            case.body.update({"flowData": direct_reply_agentflow(), "type": "AGENTFLOW"})
         if op_id == "previewDocumentChunks":
             _shape_preview(case)
         _tag_names(rt, case, op_id)
@@ -267,6 +297,9 @@ def after_call(context: Any, case: Any, response: Any) -> None:
             rt.factory.made.append((kind, body["id"]))
     elif op_id == "createPrediction":
         rt.ownership.own(body.get("chatMessageId"), body.get("chatId"))
+        flow_id = (case.path_parameters or {}).get("id")
+        if isinstance(body.get("chatMessageId"), str) and isinstance(body.get("chatId"), str) and isinstance(flow_id, str):
+            rt.messages[body["chatMessageId"]] = {"chatId": body["chatId"], "chatflowid": flow_id}
     elif op_id == "createFeedback":
         rt.ownership.own(body.get("id"))
 
