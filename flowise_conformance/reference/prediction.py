@@ -169,7 +169,10 @@ async def _read_input(request: Request) -> dict[str, Any]:
         return body
     if MULTIPART_REJECTED.on(request):
         raise ApiError(415, "Unsupported content type multipart/form-data: send application/json")
-    form = await request.form()
+    try:
+        form = await request.form()
+    except Exception as exc:  # noqa: BLE001 - a malformed multipart body is bad input, not a server error
+        raise ApiError(400, f"{WHAT}: malformed multipart body: {exc}") from None
     body: dict[str, Any] = {}
     files = []
     try:
