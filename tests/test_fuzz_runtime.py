@@ -48,7 +48,9 @@ def case(label: str, *, path=None, body: Any = None, mode: str = "positive") -> 
 def rt(monkeypatch):
     ownership = Ownership()
     tracker = FakeTracker()
-    bound = runtime.Runtime(target=SimpleNamespace(api_key="k", base_url="http://127.0.0.1:1"), api=None,  # type: ignore[arg-type]
+    from flowise_conformance.config import Target
+
+    bound = runtime.Runtime(target=Target(base_url="http://127.0.0.1:1", api_key="k"), api=None,  # type: ignore[arg-type]
                             tracker=tracker, new_name=lambda what: f"fc-t-gw-{what}-1",  # type: ignore[arg-type]
                             name_prefix="fc-t-gw-fz-", ownership=ownership)
     monkeypatch.setattr(pins, "Factory", FakeFactory)
@@ -194,3 +196,16 @@ def test_hooks_without_a_bound_runtime_still_guard_ids():
     c = case("DELETE /api/v1/chatflows/{id}", path={"id": FOREIGN})
     runtime.before_call(None, c, {})
     assert c.path_parameters["id"] == stand_in(FOREIGN)
+
+
+def test_rating_a_message_a_prediction_stored_names_its_chat_and_chatflow(rt):
+    """A stateful link rates a stored message: path and body ids are the message's, not generated ones."""
+    rt.begin(None)
+    flow_id, message_id, chat_id = (str(uuid.uuid4()) for _ in range(3))
+    rt.ownership.own(flow_id)  # the scenario created the chatflow
+    answer = SimpleNamespace(status_code=200, content=json.dumps({"chatMessageId": message_id, "chatId": chat_id}).encode())
+    runtime.after_call(None, case("POST /api/v1/prediction/{id}", path={"id": flow_id}), answer)
+    c = case("POST /api/v1/feedback/{id}", path={"id": "generated"},
+             body={"messageId": message_id, "rating": "THUMBS_UP", "chatId": "\u0011x"})
+    runtime.before_call(None, c, {})
+    assert c.path_parameters["id"] == flow_id and c.body["chatId"] == chat_id and c.body["messageId"] == message_id

@@ -37,8 +37,8 @@ class Operation:
     tag: str
     public: bool  # security: [] (no API key needed)
     capability: str | None  # x-fc-capability
-    negatable: bool = True  # some input can be made invalid (a body, a query or constrained path
-    # parameter, or the API key of a protected operation); else no invalid request exists
+    negatable: bool = True  # some input can be made invalid (a body, a query or a constrained path
+    # parameter; the API key is not generated, see fuzz/schema.py); else no invalid request exists
 
     @property
     def label(self) -> str:
@@ -74,7 +74,7 @@ def operations() -> tuple[Operation, ...]:
                 tag=tags[0],
                 public=security == [],
                 capability=op.get("x-fc-capability"),
-                negatable=_negatable(spec, op, item.get("parameters") or [], security == []),
+                negatable=_negatable(spec, op, item.get("parameters") or []),
             ))
     return tuple(found)
 
@@ -88,8 +88,8 @@ def _resolve(spec: dict, node: object) -> dict:
     return node if isinstance(node, dict) else {}
 
 
-def _negatable(spec: dict, op: dict, path_params: list, public: bool) -> bool:
-    if op.get("requestBody") or not public:
+def _negatable(spec: dict, op: dict, path_params: list) -> bool:
+    if op.get("requestBody"):
         return True
     for param in [*path_params, *(op.get("parameters") or [])]:
         param = _resolve(spec, param)
@@ -102,7 +102,7 @@ def _negatable(spec: dict, op: dict, path_params: list, public: bool) -> bool:
 
 
 def not_negatable() -> list[str]:
-    """operationIds of the operations no request to which can be schema-invalid (e.g. public, no input)."""
+    """operationIds of the operations no request to which can be schema-invalid (no body, no query, no constrained path parameter)."""
     return [op.operation_id for op in operations() if not op.negatable]
 
 

@@ -117,8 +117,22 @@ def current() -> Runtime | None:
     return _runtime
 
 
+_configured_key: str | None = None
+
+
+def configure_key(key: str | None) -> None:
+    """The target's key, known from the configuration before any fixture runs.
+
+    schemathesis builds the examples and coverage cases while it collects the items and applies
+    the auth provider to them then: without the key at that point, those requests would all be
+    sent without one (and answered 401).
+    """
+    global _configured_key
+    _configured_key = key
+
+
 def api_key() -> str | None:
-    return _runtime.target.api_key if _runtime else None
+    return _runtime.target.api_key if _runtime is not None else _configured_key
 
 
 # ---------------------------------------------------------------- before the call

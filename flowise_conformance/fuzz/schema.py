@@ -22,6 +22,7 @@ from typing import Any
 import hypothesis
 import schemathesis
 from schemathesis.config._health_check import HealthCheck
+from schemathesis.config._output import SanitizationConfig
 
 from flowise_conformance.fuzz import runtime, strategies
 from flowise_conformance.fuzz.operations import by_label
@@ -62,6 +63,9 @@ def load_schema(modes: list[str]) -> Any:
         database="none",
         no_shrink=True,
         deterministic=False,
+        # The key comes from the auth provider only: generated Authorization values would all be
+        # 401s that never reach the operation. A missing or wrong key is ignored_auth's job.
+        with_security_parameters=False,
     )
     # The coverage phase is not bounded by max_examples: its valid boundary cases are cheap (about
     # 340 requests), its invalid ones are not (about 1,100 per module); those run with --fuzz-deep.
@@ -70,10 +74,18 @@ def load_schema(modes: list[str]) -> Any:
     phases = (["examples"] if "positive" in modes else []) + ["fuzzing"] + (["coverage"] if coverage_modes else [])
     schema.config.phases.update(phases=phases)
     if coverage_modes:
-        schema.config.phases.coverage.generation.update(modes=coverage_modes)
+        schema.config.phases.coverage.generation.update(modes=coverage_modes, with_security_parameters=False)
     schema.config.phases.coverage.unexpected_methods = set()  # 405 probes: not part of the contract
     schema.config.update(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                                 HealthCheck.data_too_large])
+    # Reproductions filter the Authorization header only (the plugin redacts the key everywhere):
+    # schemathesis' default also filters any field named like *key*, *session*, *credential*,
+    # which would turn the chatflow's apikeyid, a sessionId or an assistant's credential in a
+    # curl command into "[Filtered]" and the command into a different request.
+    schema.config.output.sanitization = SanitizationConfig(
+        keys_to_sanitize=("authorization", "proxy-authorization", "cookie", "set-cookie"),
+        sensitive_markers=("authorization",),
+    )
     schema.auth(refresh_interval=None)(ApiKeyAuth)
     schema.hook("after_call")(runtime.after_call)
     _register_before_call()

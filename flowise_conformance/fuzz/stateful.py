@@ -55,7 +55,7 @@ def state_machine(family: str) -> type:
             rt = runtime.current()
             if rt is None:
                 raise HarnessError("the fuzz runtime is not bound (run the stateful test through pytest)")
-            rt.begin(None)
+            rt.begin(None, runnable_chatflows=family == "conversations")
 
         def teardown(self) -> None:
             rt = runtime.current()

@@ -18,12 +18,46 @@ Authorization header filtered, and the key redacted by the plugin as everywhere)
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from flowise_conformance.fuzz import settings as fuzz_settings
 from flowise_conformance.redact import redact
+
+
+_BRACKETED = re.compile(r"^(?P<path>.+\.py)::(?P<func>[A-Za-z_]\w*)\[(?P<label>.+)\]$")
+_wanted_key = pytest.StashKey[list[tuple[Path, str]]]()
+
+
+def _is_fuzz_module(path: str) -> bool:
+    return Path(path).name.startswith("test_fuzz_")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Make fuzz node ids usable as arguments: ``test_fuzz_x.py::test_y[GET /api/v1/ping]``.
+
+    pytest cannot select a schemathesis item by such an id (the items are made by a collector, not
+    by parametrize), so the argument becomes its file and the item is kept by
+    ``pytest_collection_modifyitems``. The fault catalog (``caught_by``) relies on this.
+    """
+    wanted: list[tuple[Path, str]] = []
+    seen: set[str] = set()
+    out: list[str] = []
+    for arg in args:
+        found = _BRACKETED.match(arg)
+        if found and _is_fuzz_module(found["path"]):
+            wanted.append((Path(found["path"]).resolve(), f"{found['func']}[{found['label']}]"))
+            if found["path"] in seen:
+                continue
+            seen.add(found["path"])
+            arg = found["path"]
+        out.append(arg)
+    args[:] = out
+    early_config.stash[_wanted_key] = wanted
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,6 +85,23 @@ def pytest_configure(config: pytest.Config) -> None:
     except ValueError as exc:
         raise pytest.UsageError(f"flowise-conformance: {exc}") from None
     fuzz_settings.configure(chosen)
+    _configure_key(config)
+
+
+def _configure_key(config: pytest.Config) -> None:
+    """The target's API key for the cases schemathesis builds at collection (runtime.configure_key)."""
+    from flowise_conformance.config import load_target
+    from flowise_conformance.errors import FcError
+    from flowise_conformance.fuzz import runtime
+    from flowise_conformance.redact import register_secret
+
+    try:
+        target = load_target(base_url=config.getoption("--base-url"), api_key=config.getoption("--api-key"),
+                             target_file=config.getoption("--target"))
+    except (FcError, ValueError):
+        return  # the main plugin reports a bad target
+    register_secret(target.api_key)
+    runtime.configure_key(target.api_key)
 
 
 def _operation_of(item: pytest.Item) -> Any:
@@ -65,8 +116,14 @@ def _operation_of(item: pytest.Item) -> Any:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     wanted = config.getoption("--fuzz-operation") or []
+    by_id = config.stash.get(_wanted_key, [])
+    chosen_files = {path for path, _ in by_id}
     keep, drop = [], []
     for item in items:
+        path = Path(str(getattr(item, "path", ""))).resolve()
+        if path in chosen_files and (path, item.name) not in by_id:
+            drop.append(item)  # its file was given only to reach other items of it by node id
+            continue
         operation = _operation_of(item)
         if operation is None:
             # with --fuzz-operation, fuzz items that are not one operation's (the stateful run) go too

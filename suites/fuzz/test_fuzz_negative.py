@@ -16,8 +16,9 @@ from flowise_conformance.fuzz.schema import item_settings, load_schema
 FC_FUZZ = True
 pytestmark = [pytest.mark.level("SHOULD")]
 
-# Some operations have no invalid request at all (ping: no input; the public streaming and
-# uploads probes: one unconstrained path parameter). They are fuzzed by test_fuzz_operations.
+# Some operations have no invalid request at all (ping and the loader list: no input; get or
+# delete by id: one unconstrained path parameter; the API key is not generated, a missing or
+# wrong key is ignored_auth's job in test_fuzz_operations). They are fuzzed there.
 schema = load_schema(["negative"]).exclude(operation_id=not_negatable())
 
 
