@@ -43,7 +43,8 @@ def run_one(fault: Fault, extra: Sequence[str] = (), quick: bool = False) -> Fau
 
     result = FaultResult(fault)
     with tempfile.TemporaryDirectory(prefix=f"fc-mut-{fault.name}-") as tmp:
-        cmd = [sys.executable, "-m", "flowise_conformance", "run", "--reference-fault", fault.name,
+        # --strict: SHOULD/MAY failures fail the run too, so every caught fault exits 1
+        cmd = [sys.executable, "-m", "flowise_conformance", "run", "--strict", "--reference-fault", fault.name,
                "--report-dir", tmp, "-q", *extra]
         if quick:
             cmd += [str(suites_dir() / node) for node in fault.caught_by]

@@ -301,7 +301,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     entry = item.stash.get(_entry_key, None)
     seen = item.stash.setdefault(_seen_key, {})
     if entry is not None:
-        _apply(entry, report, seen)
+        _apply(entry, report, seen, canonical_id(item.config, item.nodeid))
     if report.failed:
         seen["outcome"] = Outcome.XPASSED.value if getattr(report, "fc_outcome", None) == Outcome.XPASSED.value else (
             Outcome.FAILED.value if report.when == "call" else Outcome.ERROR.value)
@@ -313,7 +313,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def _apply(entry: Entry, report: pytest.TestReport, seen: dict[str, str]) -> None:
+def _apply(entry: Entry, report: pytest.TestReport, seen: dict[str, str], test_id: str) -> None:
     """Compares what happened with what the entry lists, and reports the honest outcome."""
     listed = f"{entry.source} lists it as {entry.outcome}: {entry.reason}"
     if report.failed:
@@ -326,7 +326,7 @@ def _apply(entry: Entry, report: pytest.TestReport, seen: dict[str, str]) -> Non
             _annotate(report, f"this test {'failed' if happened == 'failed' else 'errored'}, but {listed}")
     elif report.when == "call" and report.passed:
         report.outcome = "failed"
-        report.longrepr = (f"[stale expectation] {report.nodeid} passed, but {listed}\n"
+        report.longrepr = (f"[stale expectation] {test_id} passed, but {listed}\n"
                            "The server no longer deviates here: remove or update the entry.")
         report.fc_outcome = Outcome.XPASSED.value  # type: ignore[attr-defined]
     elif report.skipped and entry.outcome != Outcome.SKIPPED.value and report.when != "teardown":
@@ -363,7 +363,8 @@ def run_argv(args: Any, pytest_args: list[str]) -> list[str]:
         argv += ["--expectations", str(Path(file).resolve())]
     if getattr(args, "rerun_failed", False):
         argv.append("--rerun-failed")
-    if not any(a == "--alluredir" or a.startswith("--alluredir=") for a in pytest_args):
+    allure_off = any(a in ("no:allure_pytest", "-pno:allure_pytest") for a in pytest_args)  # -p no:allure_pytest
+    if not allure_off and not any(a == "--alluredir" or a.startswith("--alluredir=") for a in pytest_args):
         args.run_id = args.run_id or new_run_id()
         argv += ["--alluredir", str(Path(args.report_dir).resolve() / args.run_id / "allure-results")]
     return argv

@@ -213,6 +213,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     summary: RunSummary | None = state.get("summary")
     if _is_worker(config) or summary is None:
         return
+    if exitstatus == pytest.ExitCode.USAGE_ERROR and not summary.tests:
+        return  # a configuration error stopped the run before any test: there is nothing to report
     summary.finished = iso_now()
     summary.duration_s = time.monotonic() - state.get("t0", time.monotonic())
     summary.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
