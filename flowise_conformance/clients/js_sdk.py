@@ -10,6 +10,8 @@ environment variable ``FC_SDK_API_KEY``; the process is killed past ``deadline``
 """
 from __future__ import annotations
 
+from flowise_conformance.client import HEALTH
+
 import fcntl
 import json
 import os
@@ -125,6 +127,7 @@ class JsSdk:
     def predict(self, flow_id: str, question: str, *, streaming: bool = False, chat_id: str | None = None,
                 uploads: list[dict[str, Any]] | None = None, deadline: float | None = None) -> SdkCall:
         """One ``createPrediction`` call, iterated to its end within ``deadline`` (default: the adapter's)."""
+        HEALTH.check(self.base_url)  # a target already given up on is not waited for again
         prediction: dict[str, Any] = {"chatflowId": flow_id, "question": question}
         if streaming:
             prediction["streaming"] = True

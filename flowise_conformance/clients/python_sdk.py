@@ -12,6 +12,8 @@ It calls ``requests.get``/``requests.post`` without any timeout, so:
 """
 from __future__ import annotations
 
+from flowise_conformance.client import HEALTH
+
 import socket
 import threading
 import time
@@ -101,6 +103,7 @@ class PythonSdk:
         self._flowise = flowise
         self._client = flowise.Flowise(base_url=base_url, api_key=api_key or None)
         self._timeout = (connect, read)
+        self.base_url = base_url
         self.deadline = deadline
 
     @property
@@ -110,6 +113,7 @@ class PythonSdk:
     def predict(self, flow_id: str, question: str, *, streaming: bool = False, chat_id: str | None = None,
                 uploads: list[dict[str, Any]] | None = None, deadline: float | None = None) -> SdkCall:
         """One ``create_prediction`` call, iterated to its end within ``deadline`` (default: the adapter's)."""
+        HEALTH.check(self.base_url)  # a target already given up on is not waited for again
         deadline = deadline or self.deadline
         f = self._flowise
         data = f.PredictionData(
