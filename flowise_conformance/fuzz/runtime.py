@@ -261,6 +261,26 @@ def _only_custom_assistants(case: Any, op_id: str) -> None:
         case.body["type"] = "CUSTOM"
 
 
+def _keep_generated(case: Any, before: dict[str, Any], names: list[str]) -> None:
+    """A generated path value replaced by its stand-in still counts as generated, not as a link's.
+
+    schemathesis tells link-supplied values from generated ones by diffing against the values it
+    generated; a stand-in would otherwise look like a link's value, and ensure_resource_availability
+    would take the stand-in's 404 for "a created resource is not found".
+    """
+    try:
+        from schemathesis.core.parameters import ParameterLocation
+
+        stored = case._components[ParameterLocation.PATH]
+    except (AttributeError, KeyError, ImportError):
+        return
+    if not stored.is_generated or not isinstance(stored.value, dict):
+        return
+    for name in names:
+        if stored.value.get(name) == before.get(name):
+            stored.value[name] = case.path_parameters[name]
+
+
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     rt = _runtime
     op_id = _operation_id(case)
@@ -274,7 +294,10 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if op_id is not None:
         _only_custom_assistants(case, op_id)
     ownership = rt.ownership if rt is not None else Ownership()
-    replaced = ownership.sanitize_path(case.path_parameters) + ownership.sanitize_body(case.body)
+    before = dict(case.path_parameters or {})
+    replaced_path = ownership.sanitize_path(case.path_parameters)
+    _keep_generated(case, before, replaced_path)
+    replaced = replaced_path + ownership.sanitize_body(case.body)
     if replaced and rt is not None:
         rt.log.append(f"{case.operation.label}: stand-in ids for {', '.join(replaced)}")
 
