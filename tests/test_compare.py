@@ -114,6 +114,11 @@ def test_matrix_has_a_row_per_test_and_a_column_per_run():
     assert "| **≠** `a` | pass | pass | FAIL |" in text
 
 
+def test_a_version_already_in_the_name_is_not_repeated():
+    """A target named after its version ("flowise-3.1.4") is not labelled "flowise-3.1.4 3.1.4"."""
+    assert build([summary({"a": "passed"}, "flowise-3.1.4", "3.1.4")]).columns == ["flowise-3.1.4"]
+
+
 def test_runs_with_the_same_label_are_told_apart_by_run_id():
     """Two runs of the same server version get their run id in the column label."""
     matrix = build([summary({"a": "passed"}, "F", "1", "r1"), summary({"a": "passed"}, "F", "1", "r2")])
@@ -129,3 +134,6 @@ def test_matrix_cli_writes_html_and_markdown(tmp_path):
     page = (tmp_path / "out" / "m.html").read_text()
     assert "Flowise 3.1.4" in page and "reference" in page and "<script" not in page and "href=" not in page
     assert "| `a`" not in (tmp_path / "out" / "m.md").read_text() and "**≠** `a`" in (tmp_path / "out" / "m.md").read_text()
+    proc = cli("matrix", one, two, "--label", "old", "--label", "new", "--markdown", "l.md", cwd=tmp_path)
+    assert proc.returncode == 0 and "| test | old | new |" in (tmp_path / "l.md").read_text(), proc.stderr
+    assert cli("matrix", one, two, "--label", "only-one", cwd=tmp_path).returncode == 2

@@ -93,7 +93,7 @@ def label(summary: dict[str, Any]) -> str:
     target = summary.get("target") or {}
     name = target.get("name") or target.get("base_url") or "target"
     version = summary.get("server_version")
-    return f"{name} {version}" if version else str(name)
+    return f"{name} {version}" if version and str(version) not in str(name) else str(name)
 
 
 def render_text(result: Comparison) -> str:
@@ -140,7 +140,11 @@ def _matrix_command(args: argparse.Namespace) -> int:
         if data is None:
             return int(ExitCode.USAGE)
         runs.append(data)
-    table = matrix.build(runs)
+    labels = args.label or []
+    if labels and len(labels) != len(runs):
+        print(f"flowise-conformance: {len(labels)} --label for {len(runs)} runs", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    table = matrix.build(runs, labels or None)
     written = matrix.write(table, html_path=args.html, markdown_path=args.markdown)
     for path in written:
         print(f"wrote {path}")
@@ -160,4 +164,6 @@ def add_subparsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     mx.add_argument("runs", nargs="+", metavar="RUN", help="summary.json files or run directories")
     mx.add_argument("--html", default="matrix.html", help="HTML output (default: matrix.html)")
     mx.add_argument("--markdown", default="matrix.md", help="Markdown output (default: matrix.md)")
+    mx.add_argument("--label", action="append", metavar="TEXT",
+                    help="column label of each run, in order (default: target name and server version)")
     mx.set_defaults(handler=_matrix_command)

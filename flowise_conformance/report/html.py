@@ -147,13 +147,20 @@ def split_exchanges(transcript: str) -> list[str]:
     return [part for part in re.split(r"\n\n(?=> [A-Z]+ \S+://)", transcript.strip()) if part.strip()]
 
 
+def _headline(message: str, limit: int = 160) -> str:
+    """The first two non-empty lines of a message (e.g. "FailureGroup: found 2 failures · - ST103 ...")."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()][:2]
+    text = " · ".join(lines)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _glance(tests: list[dict[str, Any]]) -> str:
     rows = "".join(
         f'<tr><td class="name"><a href="#{_e(t["id"])}"><code>{_e(t["id"])}</code></a></td>'
         f'<td class="name o-{_e(t["outcome"])}">{_e(OUTCOME_LABEL.get(t["outcome"], t["outcome"]))}</td>'
         f'<td class="name">{_e(t.get("level") or "")}</td>'
         f'<td class="name">{"fails the gate" if t.get("gate") == "fail" else "warning"}</td>'
-        f'<td class="name">{_e((t.get("message") or "").splitlines()[0][:140] if t.get("message") else "")}</td></tr>'
+        f'<td class="name">{_e(_headline(t.get("message") or ""))}</td></tr>'
         for t in tests)
     return ('<table class="glance"><tr><th class="name">test</th><th class="name">outcome</th><th class="name">level</th>'
             f'<th class="name">gate</th><th class="name">what failed</th></tr>{rows}</table>')

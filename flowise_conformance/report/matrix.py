@@ -35,8 +35,8 @@ class Matrix:
         return out
 
 
-def build(runs: list[dict[str, Any]]) -> Matrix:
-    labels = [label(r) for r in runs]
+def build(runs: list[dict[str, Any]], labels: list[str] | None = None) -> Matrix:
+    labels = labels or [label(r) for r in runs]
     columns = [f"{name} ({r.get('run_id')})" if labels.count(name) > 1 else name for name, r in zip(labels, runs)]
     outcomes = [{t["id"]: t["outcome"] for t in r["tests"]} for r in runs]
     ids = sorted(set().union(*(o.keys() for o in outcomes))) if outcomes else []
