@@ -17,16 +17,27 @@ class ApiError(Exception):
         self.message = message
 
 
+class _JSONResponse(JSONResponse):
+    """JSON that survives lone surrogates (valid JSON escapes such as "\\ud800" in a request):
+    they are sent escaped, as JSON.stringify does, instead of failing the UTF-8 encoding."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def error_body(status: int, message: str) -> dict[str, Any]:
     return {"statusCode": status, "success": False, "message": message, "stack": {}}
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse(error_body(status, message), status_code=status, headers=headers)
+    return _JSONResponse(error_body(status, message), status_code=status, headers=headers)
 
 
 def ok(body: Any, status: int = 200) -> Response:
-    return JSONResponse(body, status_code=status)
+    return _JSONResponse(body, status_code=status)
 
 
 async def json_body(request: Request) -> dict[str, Any]:
