@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import pytest
 
 from flowise_conformance import paths
-from flowise_conformance.client import FlowiseClient
+from flowise_conformance.client import HEALTH, FlowiseClient
 from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, Target, load_target
 from flowise_conformance.embedded import EmbeddedServer
 from flowise_conformance.errors import FcError
@@ -221,6 +221,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for client in _clients:
         client.transcript.clear()
+    known: Target | None = item.config.stash[_state_key].get("target")
+    if known is not None and known.base_url:
+        HEALTH.check(known.base_url)  # a target given up on fails each further test at once, with the reason
     marker = item.get_closest_marker("requires")
     if marker is None:
         return
