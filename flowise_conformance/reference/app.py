@@ -43,6 +43,7 @@ NOT_FOUND_IS_500 = fault(
     caught_by=[
         "chatflows/test_chatflows_lifecycle.py::test_get_unknown_chatflow_is_404",
         "contracts/test_error_shape.py::test_unknown_route_is_404_json",
+        "fuzz/test_fuzz_operations.py::test_operation_conforms[GET /api/v1/chatflows/{id}]",
     ],
 )
 ERROR_WITHOUT_MESSAGE = fault(
@@ -51,6 +52,7 @@ ERROR_WITHOUT_MESSAGE = fault(
     caught_by=[
         "contracts/test_error_shape.py::test_unknown_route_is_404_json",
         "contracts/test_error_shape.py::test_malformed_json_body_is_400_json",
+        "fuzz/test_fuzz_operations.py::test_operation_conforms[GET /api/v1/chatflows/{id}]",
     ],
 )
 WRONG_SHAPE_404 = fault(
@@ -59,6 +61,7 @@ WRONG_SHAPE_404 = fault(
     caught_by=[
         "contracts/test_error_shape.py::test_unknown_route_is_404_json",
         "chatflows/test_chatflows_lifecycle.py::test_get_unknown_chatflow_is_404",
+        "fuzz/test_fuzz_operations.py::test_operation_conforms[GET /api/v1/chatflows/{id}]",
     ],
 )
 NO_BODY_LIMIT = fault(

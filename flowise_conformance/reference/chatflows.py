@@ -45,6 +45,7 @@ DELETE_KEEPS = fault(
     caught_by=[
         "chatflows/test_chatflows_lifecycle.py::test_get_after_delete_is_404",
         "chatflows/test_chatflows_delete.py::test_delete_takes_the_messages_along",
+        "fuzz/test_fuzz_stateful.py::TestChatflowScenarios::runTest",
     ],
 )
 NOT_LISTED = fault(
@@ -75,7 +76,10 @@ FLOW_DATA_UNCHECKED = fault(
 NAME_UNCHECKED = fault(
     "chatflow-name-unchecked",
     "POST /chatflows accepts a chatflow without a name.",
-    caught_by=["chatflows/test_chatflows_validation.py::test_create_without_name_is_rejected"],
+    caught_by=[
+        "chatflows/test_chatflows_validation.py::test_create_without_name_is_rejected",
+        "fuzz/test_fuzz_operations.py::test_operation_conforms[POST /api/v1/chatflows]",
+    ],
 )
 TYPE_UNCHECKED = fault(
     "chatflow-type-unchecked",
@@ -102,7 +106,10 @@ PAGE_IGNORED = fault(
 DATES_NOT_ISO = fault(
     "chatflow-dates-not-iso",
     "Chatflow createdDate/updatedDate are epoch milliseconds instead of ISO 8601 date-times.",
-    caught_by=["chatflows/test_chatflows_shape.py::test_chatflow_matches_the_schema"],
+    caught_by=[
+        "chatflows/test_chatflows_shape.py::test_chatflow_matches_the_schema",
+        "fuzz/test_fuzz_operations.py::test_operation_conforms[GET /api/v1/chatflows/{id}]",
+    ],
 )
 PROBES_MALFORMED = fault(
     "chatflow-probes-malformed",

@@ -46,12 +46,18 @@ SPLITTERS = ("characterTextSplitter",)
 UNKNOWN_IS_200 = fault(
     "docstore-unknown-200",
     "GET /document-store/store/{id} of an unknown id answers 200 {} instead of 404.",
-    caught_by=["document_store/test_document_store_errors.py::test_get_unknown_store_is_404"],
+    caught_by=[
+        "document_store/test_document_store_errors.py::test_get_unknown_store_is_404",
+        "fuzz/test_fuzz_operations.py::test_operation_conforms[GET /api/v1/document-store/store/{id}]",
+    ],
 )
 DELETE_KEEPS = fault(
     "docstore-delete-keeps",
     "DELETE /document-store/store/{id} answers {deleted: 1} but the store is still there.",
-    caught_by=["document_store/test_document_store_lifecycle.py::test_get_after_delete_is_404"],
+    caught_by=[
+        "document_store/test_document_store_lifecycle.py::test_get_after_delete_is_404",
+        "fuzz/test_fuzz_stateful.py::TestDocumentStoreScenarios::runTest",
+    ],
 )
 LOADERS_AS_TEXT = fault(
     "docstore-create-loaders-as-text",

@@ -10,7 +10,10 @@ from flowise_conformance.reference.faults import fault
 PING_NEEDS_KEY = fault(
     "ping-needs-key",
     "GET /ping, a public path, answers 401 to requests without an API key.",
-    caught_by=["test_ping.py::test_ping_needs_no_api_key"],
+    caught_by=[
+        "test_ping.py::test_ping_needs_no_api_key",
+        "fuzz/test_fuzz_operations.py::test_operation_conforms[GET /api/v1/ping]",
+    ],
 )
 
 

@@ -92,7 +92,10 @@ NEW_CHAT_REUSED = fault(
 MESSAGE_ID_NUMBER = fault(
     "prediction-message-id-number",
     "chatMessageId is answered as a number, not the uuid of the stored apiMessage.",
-    caught_by=["prediction/test_prediction_answer.py::test_answer_matches_the_schema"],
+    caught_by=[
+        "prediction/test_prediction_answer.py::test_answer_matches_the_schema",
+        "fuzz/test_fuzz_operations.py::test_operation_conforms[POST /api/v1/prediction/{id}]",
+    ],
 )
 HISTORY_REFUSED = fault(
     "history-refused",
@@ -121,6 +124,7 @@ MULTIPART_REJECTED = fault(
     caught_by=[
         "prediction/test_prediction_uploads.py::test_multipart_prediction_is_answered",
         "prediction/test_prediction_uploads.py::test_multipart_prediction_is_stored",
+        "fuzz/test_fuzz_operations.py::test_operation_conforms[POST /api/v1/prediction/{id}]",
     ],
 )
 

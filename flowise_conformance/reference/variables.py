@@ -34,7 +34,10 @@ UPDATE_REPLACES = fault(
 UPDATE_UNKNOWN_TEXT = fault(
     "variable-update-unknown-text",
     "PUT /variables/{id} of an unknown id answers 404 as text/plain, not the JSON error shape (as Flowise 3.1.4 does).",
-    caught_by=["variables/test_variables_errors.py::test_update_unknown_variable_is_404"],
+    caught_by=[
+        "variables/test_variables_errors.py::test_update_unknown_variable_is_404",
+        "fuzz/test_fuzz_stateful.py::TestVariableScenarios::runTest",
+    ],
 )
 RUNTIME_AS_STATIC = fault(
     "variable-runtime-as-static",
