@@ -45,7 +45,7 @@ DELETE_KEEPS = fault(
     caught_by=[
         "chatflows/test_chatflows_lifecycle.py::test_get_after_delete_is_404",
         "chatflows/test_chatflows_delete.py::test_delete_takes_the_messages_along",
-        "fuzz/test_fuzz_stateful.py::TestChatflowScenarios::runTest",
+        "fuzz/test_fuzz_stateful.py::TestChatflowScenarios::test_scenarios",
     ],
 )
 NOT_LISTED = fault(

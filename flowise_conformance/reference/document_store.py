@@ -56,7 +56,7 @@ DELETE_KEEPS = fault(
     "DELETE /document-store/store/{id} answers {deleted: 1} but the store is still there.",
     caught_by=[
         "document_store/test_document_store_lifecycle.py::test_get_after_delete_is_404",
-        "fuzz/test_fuzz_stateful.py::TestDocumentStoreScenarios::runTest",
+        "fuzz/test_fuzz_stateful.py::TestDocumentStoreScenarios::test_scenarios",
     ],
 )
 LOADERS_AS_TEXT = fault(

@@ -36,7 +36,7 @@ UPDATE_UNKNOWN_TEXT = fault(
     "PUT /variables/{id} of an unknown id answers 404 as text/plain, not the JSON error shape (as Flowise 3.1.4 does).",
     caught_by=[
         "variables/test_variables_errors.py::test_update_unknown_variable_is_404",
-        "fuzz/test_fuzz_stateful.py::TestVariableScenarios::runTest",
+        "fuzz/test_fuzz_stateful.py::TestVariableScenarios::test_scenarios",
     ],
 )
 RUNTIME_AS_STATIC = fault(
