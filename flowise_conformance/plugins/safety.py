@@ -93,6 +93,8 @@ class Guard:
     origins: set[tuple[str, str, int]] = field(default_factory=set)
     violations: list[str] = field(default_factory=list)
     stop_deadline: float | None = None
+    # chatflows the target file offers (fixtures): predictions on them are allowed, nothing else
+    predict_only: frozenset[str] = frozenset()
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -129,6 +131,8 @@ class Guard:
             path = self.api_path(url)
             named = set(_UUID.findall(path)) | {unquote(s) for s in path.split("/") if s}
             hit = sorted(named & self.foreign)
+            if hit and method == "POST" and path.startswith("/api/v1/prediction/") and set(hit) <= self.predict_only:
+                return  # the target declares this chatflow usable: a prediction only adds its own chat
             if hit:
                 self.refuse(f"refused {method} {path}: {hit[0]} is an object that existed on the target before "
                             "this run; the run never changes or deletes what it did not create")
@@ -598,7 +602,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
         journal = run.journal
         journal_to = lambda kind, obj_id, name: journal.created(kind, obj_id, delete_path(kind, obj_id), name)  # noqa: E731
-    _GUARD = Guard(target.base_url, read_only=read_only, foreign=foreign, journal_to=journal_to)
+    _GUARD = Guard(target.base_url, read_only=read_only, foreign=foreign, journal_to=journal_to,
+                   predict_only=frozenset(target.fixtures.values()))
     _install_patches()
     _guard_node_processes(_GUARD, mine)
     _install_log_redaction()
