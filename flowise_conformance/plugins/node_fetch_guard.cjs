@@ -22,6 +22,7 @@
   }
   const origins = new Set((config.origins || []).map((u) => new URL(u).origin));
   const foreign = new Set(config.foreign || []);
+  const predictOnly = new Set(config.predictOnly || []); // fixtures the target offers: predictions only
   const unsafe = new Set(["POST", "PUT", "PATCH", "DELETE"]);
   const original = globalThis.fetch;
 
@@ -43,7 +44,8 @@
       }
       const named = url.pathname.split("/").filter(Boolean).map((s) => decodeURIComponent(s));
       const hit = named.find((s) => foreign.has(s));
-      if (hit) {
+      const prediction = method === "POST" && url.pathname.includes("/api/v1/prediction/");
+      if (hit && !(prediction && predictOnly.has(hit))) {
         refuse(method, url.pathname, `${hit} is an object that existed on the target before this run`);
       }
     }
