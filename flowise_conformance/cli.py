@@ -29,6 +29,14 @@ def _run_with_flowise(args: argparse.Namespace, pytest_args: list[str]) -> int:
     if args.base_url or args.target:
         raise UsageError("--flowise starts its own server: do not combine it with --base-url or --target")
     version = args.flowise
+    if not getattr(args, "expectations", None):
+        try:
+            shipped = paths.expectations_dir() / f"flowise-{version}.toml"
+        except FileNotFoundError:
+            shipped = None
+        if shipped is not None and shipped.is_file():
+            print(f"flowise-conformance: using the shipped expectations {shipped.name}", file=sys.stderr)
+            args.expectations = [str(shipped)]
     try:
         with run_with_flowise(version) as target_file:
             args.target = str(target_file)

@@ -26,3 +26,8 @@ def spec_dir() -> Path:
 
 def spec_file() -> Path:
     return spec_dir() / "openapi.yaml"
+
+
+def expectations_dir() -> Path:
+    """The checked-in expectations files of real servers (expectations/flowise-<version>.toml)."""
+    return _pick("expectations")
