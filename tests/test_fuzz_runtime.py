@@ -209,3 +209,26 @@ def test_rating_a_message_a_prediction_stored_names_its_chat_and_chatflow(rt):
              body={"messageId": message_id, "rating": "THUMBS_UP", "chatId": "\u0011x"})
     runtime.before_call(None, c, {})
     assert c.path_parameters["id"] == flow_id and c.body["chatId"] == chat_id and c.body["messageId"] == message_id
+
+
+def test_an_object_a_fuzzed_delete_removed_is_not_reported_as_left(rt):
+    """Cleanup: a 2xx DELETE during fuzzing removed it; the server's 500 for the now unknown id is not a leftover."""
+    rt.begin("deleteTool")
+    value = _pinned_value_for("path.id")
+    c = case("DELETE /api/v1/tools/{id}", path={"id": value})
+    runtime.before_call(None, c, {})
+    tool_id = c.path_parameters["id"]
+    runtime.after_call(None, c, SimpleNamespace(status_code=200, content=b'{"raw": [], "affected": 1}'))
+    rt.tracker.delete = lambda kind, obj_id: [f"cleanup of {kind} {obj_id}: DELETE answered 500"]  # Flowise 3.1.4
+    gone: list = []
+    rt.tracker.gone = lambda kind, obj_id: gone.append((kind, obj_id))
+    assert rt.end() == []
+    assert gone == [("tool", tool_id)]
+
+
+def test_an_object_never_deleted_is_reported_when_cleanup_fails(rt):
+    """Cleanup: an object nobody deleted whose DELETE fails stays a reported problem."""
+    rt.begin("getTool")
+    runtime.before_call(None, case("GET /api/v1/tools/{id}", path={"id": _pinned_value_for("path.id")}), {})
+    rt.tracker.delete = lambda kind, obj_id: [f"cleanup of {kind} {obj_id}: DELETE answered 500"]
+    assert len(rt.end()) == 1

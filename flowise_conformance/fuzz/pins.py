@@ -126,6 +126,7 @@ class Factory:
     new_name: Callable[[str], str]
     ownership: Ownership
     made: list[tuple[str, str]] = field(default_factory=list)  # (tracker kind, id), for cleanup
+    deleted: set[str] = field(default_factory=set)  # ids a fuzzed DELETE was answered 2xx for
 
     def _create(self, kind: str, path: str, body: dict[str, Any], name: str) -> dict[str, Any]:
         response = self.api.post(path, json=body)
@@ -197,11 +198,21 @@ class Factory:
         return maker()
 
     def cleanup(self) -> list[str]:
+        """Delete what the scope made; return what could not be deleted.
+
+        An object a fuzzed DELETE already removed (2xx) is gone even when the server answers the
+        cleanup's DELETE of the now unknown id with something other than 404 (Flowise 3.1.4: 500).
+        """
         problems: list[str] = []
         for kind, obj_id in reversed(self.made):
-            problems += self.tracker.delete(kind, obj_id)
+            found = self.tracker.delete(kind, obj_id)
+            if found and obj_id in self.deleted:
+                self.tracker.gone(kind, obj_id)
+                found = []
+            problems += found
             self.ownership.disown(obj_id)
         self.made.clear()
+        self.deleted.clear()
         return problems
 
 

@@ -45,6 +45,7 @@ CREATES = {
     "createAssistant": "assistant",
     "createDocumentStore": "document_store",
 }
+OBJECT_DELETES = {"deleteChatflow", "deleteTool", "deleteVariable", "deleteAssistant", "deleteDocumentStore"}
 NAMED = {"createChatflow", "updateChatflow", "createTool", "updateTool", "createVariable", "updateVariable",
          "createDocumentStore", "updateDocumentStore"}
 ASSISTANT_WRITES = {"createAssistant", "updateAssistant"}
@@ -320,6 +321,10 @@ def after_call(context: Any, case: Any, response: Any) -> None:
     if rt is None or not 200 <= response.status_code < 300:
         return
     op_id = _operation_id(case)
+    if op_id in OBJECT_DELETES and rt.factory is not None:
+        obj_id = (case.path_parameters or {}).get("id")
+        if isinstance(obj_id, str) and rt.ownership.owns(obj_id):
+            rt.factory.deleted.add(obj_id)
     body = _json(response)
     if not isinstance(body, dict):
         return
