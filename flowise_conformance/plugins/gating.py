@@ -302,6 +302,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     seen = item.stash.setdefault(_seen_key, {})
     if entry is not None:
         _apply(entry, report, seen, canonical_id(item.config, item.nodeid))
+        if report.failed and call.excinfo is None:
+            # a stale expectation turned a pass into a failure: other wrappers (schemathesis's) expect
+            # every failed call to carry the exception that failed it
+            call.excinfo = pytest.ExceptionInfo.from_exception(AssertionError(str(report.longrepr)))
     if report.failed:
         seen["outcome"] = Outcome.XPASSED.value if getattr(report, "fc_outcome", None) == Outcome.XPASSED.value else (
             Outcome.FAILED.value if report.when == "call" else Outcome.ERROR.value)

@@ -7,7 +7,7 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_status
 
-pytestmark = [pytest.mark.resource("document_store")]
+pytestmark = [pytest.mark.resource("document-store")]
 
 STORES = "document-store/store"
 

@@ -6,7 +6,7 @@ import pytest
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 
-pytestmark = [pytest.mark.resource("document_store")]
+pytestmark = [pytest.mark.resource("document-store")]
 
 STORES = "document-store/store"
 

@@ -12,7 +12,7 @@ import pytest
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 
-pytestmark = [pytest.mark.resource("document_store"), pytest.mark.requires("document_store_loaders")]
+pytestmark = [pytest.mark.resource("document-store"), pytest.mark.requires("document_store_loaders")]
 
 STORES = "document-store/store"
 FIRST = "First paragraph."

@@ -5,7 +5,7 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 
-pytestmark = [pytest.mark.resource("document_store"), pytest.mark.mutating]
+pytestmark = [pytest.mark.resource("document-store"), pytest.mark.mutating]
 
 STORES = "document-store/store"
 
