@@ -9,7 +9,7 @@ import httpx
 from flowise_conformance.config import Target
 from flowise_conformance.errors import TargetUnreachable
 
-BUDGET = 4.0  # seconds for the whole probe, so a dead target fails in under 5 s
+BUDGET = 3.0  # seconds for the whole probe, so a dead target fails in under 5 s (start-up included)
 
 
 SMALL = 4096

@@ -1,7 +1,8 @@
 """A hostile or hung server never hangs the suite: bounded time, bounded memory, honest failures.
 
-Bound stated: a full default run against each of these servers ends within 90 s (about 45 s on
-an idle 2-core machine; the margin is for CI running other self-tests beside it), exits 1, keeps
+Bound stated: a full default run against each of these servers ends within 150 s, asserted
+(about 30-50 s measured on an idle 2-core machine; the margin is for CI, where a second xdist
+worker runs other full-suite self-tests beside it on the same 2 cores), exits 1, keeps
 the test process under 300 MiB RSS (its own VmHWM, children such as Node not counted), and says
 what the server did.
 """
@@ -17,7 +18,7 @@ import pytest
 from tests.conftest import clean_env
 from tests.hostile import servers
 
-BOUND_S = 90.0
+BOUND_S = 150.0
 RSS_LIMIT_KIB = 300 * 1024
 
 CASES = {
