@@ -305,7 +305,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if report.failed and call.excinfo is None:
             # a stale expectation turned a pass into a failure: other wrappers (schemathesis's) expect
             # every failed call to carry the exception that failed it
-            call.excinfo = pytest.ExceptionInfo.from_exception(AssertionError(str(report.longrepr)))
+            try:
+                raise AssertionError(str(report.longrepr))
+            except AssertionError as stale:
+                call.excinfo = pytest.ExceptionInfo.from_exception(stale)
     if report.failed:
         seen["outcome"] = Outcome.XPASSED.value if getattr(report, "fc_outcome", None) == Outcome.XPASSED.value else (
             Outcome.FAILED.value if report.when == "call" else Outcome.ERROR.value)
