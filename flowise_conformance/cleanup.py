@@ -8,6 +8,8 @@ refuses a target other than the one the journal was written for.
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,7 @@ class Item:
     def line(self) -> str:
         what = f"{self.kind} {self.id}" + (f" ({self.name})" if self.name else "")
         if self.status == "deleted":
-            return f"deleted {what}"
+            return f"deleted {what}" + (f": {self.detail}" if self.detail else "")
         if self.status == "gone":
             return f"already gone {what}"
         return f"{'FAILED' if self.status == 'failed' else 'skipped'} {what}: {self.detail}"
@@ -104,7 +106,76 @@ def clean(client: FlowiseClient, journal: Journal, *, dry_run: bool = False) -> 
             journal.deleted(item.kind, item.id)
         else:
             item.status, item.detail = "failed", f"DELETE {item.path} answered {response.status_code}"
+    report.items += _pending_creates(client, journal, dry_run)
     return report
+
+
+def _named(name: str, obj: dict[str, Any]) -> bool:
+    """Does the object carry exactly this run-unique name (not a longer one that starts with it)?"""
+    return re.search(r"(?<![A-Za-z0-9_.-])" + re.escape(name) + r"(?![A-Za-z0-9_.-])", json.dumps(obj)) is not None
+
+
+def _pending_creates(client: FlowiseClient, journal: Journal, dry_run: bool) -> list[Item]:
+    """Creates sent whose answer was never read (kill -9, Ctrl-C mid-request): find them by their name.
+
+    The name is the run's own (fc-<tag>-...), written to the journal before the create was sent;
+    the collection is listed (GET) and only an object carrying exactly that name, and not already
+    journaled, is deleted.
+    """
+    from flowise_conformance.client import json_or_none
+    from flowise_conformance.tracker import DELETE_PATHS, delete_path
+
+    pending = journal.pending_creates()
+    if not pending:
+        return []
+    known = {e.get("id") for e in journal.entries() if e.get("event") == "created"}
+    listings: dict[str, list[dict[str, Any]] | None] = {}
+    items: list[Item] = []
+    for kind, name in pending:
+        if kind not in DELETE_PATHS:
+            continue
+        collection = DELETE_PATHS[kind].rsplit("/", 1)[0]
+        if dry_run:
+            items.append(Item(kind, "?", name, collection, "skipped",
+                              f"dry run: would look for it in GET {collection} (its create was never answered)"))
+            continue
+        if kind not in listings:
+            try:
+                response = client.get(collection)
+                data = json_or_none(response) if response.status_code == 200 else None
+            except Exception as exc:  # noqa: BLE001 - reported on the item
+                data, response = None, None
+                items.append(Item(kind, "?", name, collection, "failed", f"GET {collection}: {exc}"))
+            if isinstance(data, dict):
+                data = data.get("data")
+            listings[kind] = [o for o in data if isinstance(o, dict)] if isinstance(data, list) else None
+        listed = listings[kind]
+        if listed is None:
+            if not any(i.name == name for i in items):
+                items.append(Item(kind, "?", name, collection, "failed", f"cannot list {collection} to look for it"))
+            continue
+        for obj in listed:
+            obj_id = obj.get("id")
+            if not isinstance(obj_id, str) or obj_id in known or not _named(name, obj):
+                continue
+            path = delete_path(kind, obj_id)
+            journal.created(kind, obj_id, path, name)
+            known.add(obj_id)
+            item = Item(kind, obj_id, name, path, detail="found by its name (its create was never answered)")
+            try:
+                answer = client.delete(path)
+            except Exception as exc:  # noqa: BLE001
+                item.status, item.detail = "failed", f"DELETE {path}: {exc}"
+            else:
+                if answer.is_success or answer.status_code == 404:
+                    item.status = "deleted" if answer.is_success else "gone"
+                    journal.deleted(kind, obj_id)
+                else:
+                    item.status, item.detail = "failed", f"DELETE {path} answered {answer.status_code}"
+            items.append(item)
+        if not any(i.name == name and i.status in ("failed", "skipped") for i in items):
+            journal.resolved(name)
+    return items
 
 
 def hint(journal: Journal) -> str:
@@ -149,7 +220,7 @@ def cleanup_command(args: argparse.Namespace) -> int:
     register_secret(target.api_key)
     out = RedactingStream(sys.stdout)
     items = outstanding_items(journal)
-    if not items:
+    if not items and not journal.pending_creates():
         print(f"cleanup: nothing to delete: the journal of run {args.run_id} lists no object still there", file=out)
         return ExitCode.OK
     if not args.dry_run:

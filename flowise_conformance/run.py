@@ -64,6 +64,29 @@ class Journal:
                 return entry["base_url"]
         return None
 
+    def creating(self, kind: str, name: str) -> None:
+        """Written just before a create is sent: if the answer is never read (kill -9, Ctrl-C), the
+        object is still found by this run-unique name (``pending_creates``)."""
+        self._append({"event": "creating", "kind": kind, "name": name, "at": time.time(), "pid": os.getpid()})
+
+    def resolved(self, name: str) -> None:
+        """A pending create was looked up: found and deleted, or never made."""
+        self._append({"event": "resolved", "name": name, "at": time.time(), "pid": os.getpid()})
+
+    def pending_creates(self) -> list[tuple[str, str]]:
+        """(kind, name) of creates sent whose answer no ``created`` entry records, not yet resolved."""
+        intents: dict[str, str] = {}
+        done: set[str] = set()
+        for entry in self.entries():
+            name = entry.get("name")
+            if not isinstance(name, str):
+                continue
+            if entry.get("event") == "creating" and isinstance(entry.get("kind"), str):
+                intents[name] = entry["kind"]
+            elif entry.get("event") in ("created", "resolved"):
+                done.add(name)
+        return [(kind, name) for name, kind in intents.items() if name not in done]
+
     def deleted(self, kind: str, obj_id: str) -> None:
         self._append({"event": "deleted", "kind": kind, "id": obj_id, "at": time.time(), "pid": os.getpid()})
 

@@ -49,6 +49,7 @@ class RefServer:
         self.requests: list[tuple[str, str]] = []
         self.times: list[float] = []
         self.hold: Callable[[Scope], bool] | None = None  # requests it matches wait for release()
+        self.hold_answer: Callable[[Scope], bool] | None = None  # 2xx answers held until release()
         self.held = threading.Event()  # set when a request is being held
         self._release = threading.Event()
         self.redirect_to: str | None = None
@@ -70,6 +71,8 @@ class RefServer:
                 deadline = time.monotonic() + 60
                 while not self._release.is_set() and time.monotonic() < deadline:
                     await asyncio.sleep(0.05)
+            if self.hold_answer is not None and self.hold_answer(scope):
+                send = self._held(send)
             if self.redirect_to and scope["path"] not in ("/api/v1/ping", "/api/v1/version"):
                 location = self.redirect_to + scope["path"]
                 await send({"type": "http.response.start", "status": 307,
@@ -82,6 +85,20 @@ class RefServer:
             await app(scope, receive, send)
 
         return middleware
+
+    def _held(self, send: Any) -> Any:
+        async def wrapped(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 300:  # a create that made something
+                self.held.set()
+                deadline = time.monotonic() + 60
+                while not self._release.is_set() and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
+            try:
+                await send(message)
+            except Exception:  # noqa: BLE001 - the client is gone (killed): nothing to answer
+                pass
+
+        return wrapped
 
     def _capturing(self, path: str, send: Any) -> Any:
         """Records (collection path, id) of what a create answered with 2xx."""
@@ -132,9 +149,9 @@ class RefServer:
 
 
 def run_objects(dump: dict[tuple[str, str], str], run_id: str) -> list[str]:
-    """Objects whose stored text carries the run's name prefix fc-<tag>-."""
-    prefix = f"fc-{run_tag(run_id)}-"
-    return sorted(f"{kind} {oid}" for (kind, oid), body in dump.items() if prefix in body)
+    """Objects whose stored text carries the run's name prefix fc-<tag>- (fc_<tag>_ for identifier names)."""
+    prefixes = (f"fc-{run_tag(run_id)}-", f"fc_{run_tag(run_id)}_")
+    return sorted(f"{kind} {oid}" for (kind, oid), body in dump.items() if any(p in body for p in prefixes))
 
 
 def diff_dumps(before: dict[tuple[str, str], str], after: dict[tuple[str, str], str]) -> dict[str, list[str]]:
@@ -301,3 +318,63 @@ def journaled_ids(journal: Path) -> set[str]:
         if entry.get("event") == "created":
             ids.add(entry.get("id"))
     return ids
+
+
+# ---------------------------------------------------------------- a recording proxy (for a real server)
+
+
+class RecordingProxy:
+    """A loopback reverse proxy to ``upstream`` that records every request's method and path.
+
+    Streams answers through (SSE included), never follows redirects; for a server we cannot
+    instrument (real Flowise).
+    """
+
+    def __init__(self, upstream: str) -> None:
+        import uvicorn
+
+        from flowise_conformance.reference.server import bind_loopback
+
+        self.upstream = upstream.rstrip("/")
+        self.requests: list[tuple[str, str]] = []
+        self._sock = bind_loopback(0)
+        self.base_url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        config = uvicorn.Config(self._app, log_level="warning", access_log=False, lifespan="off", interface="asgi3")
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
+                                        daemon=True)
+
+    async def _app(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        self.requests.append((scope["method"], scope["path"]))
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k.lower() != b"host"]
+        url = self.upstream + scope["path"] + (("?" + scope["query_string"].decode()) if scope["query_string"] else "")
+        async with httpx.AsyncClient(timeout=httpx.Timeout(60.0), follow_redirects=False, trust_env=False) as http:
+            async with http.stream(scope["method"], url, headers=headers, content=body) as answer:
+                out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()
+                       if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")]
+                await send({"type": "http.response.start", "status": answer.status_code, "headers": out})
+                async for chunk in answer.aiter_bytes():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    def __enter__(self) -> "RecordingProxy":
+        self._thread.start()
+        for _ in range(500):
+            if self._server.started:
+                break
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._sock.close()

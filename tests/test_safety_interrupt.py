@@ -140,6 +140,37 @@ def test_kill_9_then_cleanup_deletes_exactly_the_journaled_objects(tmp_path):
     assert code2 == 0 and "nothing to delete" in out2, out2
 
 
+def test_kill_9_during_an_unanswered_create_then_cleanup_finds_it_by_its_name(tmp_path):
+    """Killed while the server has made an object but not yet answered: cleanup still finds and deletes it."""
+    run_id = "20260101-000000-c0c0a6"
+    reports = tmp_path / "reports"
+    with RefServer(tmp_path, KEY) as server:
+        seed(server)
+        before = server.dump()
+        server.hold_answer = lambda scope: scope["method"] == "POST" and scope["path"] == "/api/v1/tools"
+        proc = start_cli(["run", "--base-url", server.base_url, "--report-dir", str(reports), "--run-id", run_id,
+                          "-p", "no:xdist", "-k", "tools"], tmp_path / "cwd", cli_env(KEY))
+        try:
+            wait_for(lambda: server.held.is_set() and any(o.startswith("tool ") for o in run_objects(server.dump(), run_id))
+                     or proc.poll() is not None, 120, "a create made but not yet answered")
+        finally:
+            signal_group(proc, signal.SIGKILL)
+            proc.communicate(timeout=30)
+        server.hold_answer = None
+        server.release()
+        left = run_objects(server.dump(), run_id)
+        cleanup = start_cli(["cleanup", "--run-id", run_id, "--report-dir", str(reports)], tmp_path / "cwd",
+                            cli_env(KEY))
+        code, out, err = finish(cleanup, timeout=60)
+        after = server.dump()
+    print(f"kill -9 during an unanswered create: {len(left)} left; after cleanup {len(run_objects(after, run_id))}\n{out}")
+    assert left, "nothing was left: the test did not test what it says"
+    assert code == 0, out + err
+    assert "found by its name" in out
+    assert run_objects(after, run_id) == []
+    assert diff_dumps(before, after) == {"changed": [], "gone": [], "new": []}
+
+
 def test_cleanup_refuses_a_target_other_than_the_journals(tmp_path, run_cli):
     """`cleanup` with a base URL other than the one the journal records deletes nothing and exits 2."""
     from flowise_conformance.run import Journal

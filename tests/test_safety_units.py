@@ -126,3 +126,47 @@ def test_create_answers_are_journaled_from_the_response(tmp_path):
     guard.journal_answer(kind, 400, b'{"id": "t-10"}')
     guard.journal_answer(kind, 200, b'[{"id": "t-11"}]')
     assert made == [("tool", "t-9", "fc-x")]
+
+
+def test_a_create_whose_answer_was_never_read_is_found_by_its_name(tmp_path):
+    """A 'creating' intent without its 'created' entry: cleanup deletes the object carrying exactly that name."""
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.creating("tool", "fc-abc123-gw0-tool-1")  # answered and journaled
+    journal.created("tool", "t-1", "/api/v1/tools/t-1", "fc-abc123-gw0-tool-1")
+    journal.deleted("tool", "t-1")
+    journal.creating("tool", "fc-abc123-gw0-tool-2")  # killed before its answer was read
+    journal.creating("variable", "fc_abc123_gw0_var_3")  # refused by the server: nothing to find
+    listed = {
+        "/api/v1/tools": [{"id": "t-2", "name": "fc-abc123-gw0-tool-2"},
+                          {"id": "t-20", "name": "fc-abc123-gw0-tool-20"},  # a longer name: not it
+                          {"id": "t-x", "name": "customer tool"}],
+        "/api/v1/variables": [{"id": "v-9", "name": "customer_var"}],
+    }
+    sent: list[str] = []
+
+    class Client:
+        def get(self, path: str) -> httpx.Response:
+            sent.append(f"GET {path}")
+            return httpx.Response(200, json=listed[path])
+
+        def delete(self, path: str) -> httpx.Response:
+            sent.append(f"DELETE {path}")
+            return httpx.Response(200, json={})
+
+    assert sorted(journal.pending_creates()) == [("tool", "fc-abc123-gw0-tool-2"), ("variable", "fc_abc123_gw0_var_3")]
+    report = clean(Client(), journal)  # type: ignore[arg-type]
+    assert [s for s in sent if s.startswith("DELETE")] == ["DELETE /api/v1/tools/t-2"]
+    assert report.count("deleted") == 1 and report.count("failed") == 0
+    assert journal.pending_creates() == [] and journal.outstanding() == []
+
+
+def test_create_intents_carry_the_run_unique_name_only():
+    """A create is journaled as an intent by its fc-<tag>- (or fc_<tag>_) name; other names are never used."""
+    seen: list[tuple[str, str]] = []
+    guard = Guard("http://127.0.0.1:3000", run_prefix="fc-abc123-", intent_to=lambda k, n: seen.append((k, n)))
+    assert guard.intent("tool", b'{"name": "fc_abc123_gw_fuzz_tool_2", "func": "x"}') == "fc_abc123_gw_fuzz_tool_2"
+    assert guard.intent("chatflow", b'{"name": "fc-abc123-gw0-chatflow-7"}') == "fc-abc123-gw0-chatflow-7"
+    assert guard.intent("chatflow", b'{"name": "fc-zzz999-gw0-chatflow-7"}') is None  # another run's
+    assert guard.intent("chatflow", b'{"name": "xfc-abc123-gw0-chatflow-7"}') is None
+    assert guard.intent("chatflow", b'{"name": "customer flow"}') is None
+    assert seen == [("tool", "fc_abc123_gw_fuzz_tool_2"), ("chatflow", "fc-abc123-gw0-chatflow-7")]

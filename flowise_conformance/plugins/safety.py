@@ -95,6 +95,8 @@ class Guard:
     stop_deadline: float | None = None
     # chatflows the target file offers (fixtures): predictions on them are allowed, nothing else
     predict_only: frozenset[str] = frozenset()
+    run_prefix: str | None = None  # fc-<tag>-: names the run gives its objects
+    intent_to: Callable[[str, str], None] | None = None  # journals a create about to be sent
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -155,7 +157,20 @@ class Guard:
             return None
         return self.creates.get(self.api_path(url))
 
-    def journal_answer(self, kind: str, status: int, body: bytes) -> None:
+    def intent(self, kind: str, body: bytes | None) -> str | None:
+        """Journal a create about to be sent, by the run-unique name in its body (if it has one)."""
+        if not body or not self.run_prefix or self.intent_to is None or len(body) > MAX_JOURNAL_BODY:
+            return None
+        # fc-<tag>- or, where names must be identifiers (tools, variables), fc_<tag>_
+        tag = re.escape(self.run_prefix[3:-1]).encode()
+        found = re.search(rb"(?<![A-Za-z0-9_.-])fc[-_]" + tag + rb"[-_][A-Za-z0-9_.-]+", body)
+        if found is None:
+            return None
+        name = found.group().decode()
+        self.intent_to(kind, name)
+        return name
+
+    def journal_answer(self, kind: str, status: int, body: bytes, intent: str | None = None) -> None:
         if not 200 <= status < 300 or len(body) > MAX_JOURNAL_BODY:
             return
         import json
@@ -165,7 +180,7 @@ class Guard:
         except ValueError:
             return
         if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"] and self.journal_to:
-            name = data.get("name") if isinstance(data.get("name"), str) else None
+            name = intent or (data.get("name") if isinstance(data.get("name"), str) else None)
             self.journal_to(kind, data["id"], name)
 
 
@@ -248,6 +263,13 @@ def _httpx_decoder(headers: Any) -> Callable[[bytes], bytes]:
     return decode
 
 
+def _httpx_body(request: Any) -> bytes | None:
+    try:
+        return request.content
+    except httpx.RequestNotRead:  # a streamed body: its name cannot be read without consuming it
+        return None
+
+
 def _cap_httpx_timeout(g: Guard, request: Any) -> None:
     remaining = g.remaining()
     if remaining is None:
@@ -272,12 +294,13 @@ def _install_patches() -> None:
             return sync_orig(self, request)
         g.check(request.method, str(request.url))
         _cap_httpx_timeout(g, request)
-        response = sync_orig(self, request)
         kind = g.created_kind(request.method, str(request.url))
+        intent = g.intent(kind, _httpx_body(request)) if kind else None
+        response = sync_orig(self, request)
         if kind:
             status = response.status_code
             response.stream = _JournalingStream(response.stream, _Collector(
-                lambda body: g.journal_answer(kind, status, body), _httpx_decoder(response.headers)))
+                lambda body: g.journal_answer(kind, status, body, intent), _httpx_decoder(response.headers)))
         return response
 
     async def handle_async_request(self: Any, request: Any) -> Any:
@@ -286,12 +309,13 @@ def _install_patches() -> None:
             return await async_orig(self, request)
         g.check(request.method, str(request.url))
         _cap_httpx_timeout(g, request)
-        response = await async_orig(self, request)
         kind = g.created_kind(request.method, str(request.url))
+        intent = g.intent(kind, _httpx_body(request)) if kind else None
+        response = await async_orig(self, request)
         if kind:
             status = response.status_code
             response.stream = _AsyncJournalingStream(response.stream, _Collector(
-                lambda body: g.journal_answer(kind, status, body), _httpx_decoder(response.headers)))
+                lambda body: g.journal_answer(kind, status, body, intent), _httpx_decoder(response.headers)))
         return response
 
     _originals["httpx"] = sync_orig
@@ -314,10 +338,12 @@ def _install_patches() -> None:
             timeout = remaining if timeout is None else (
                 tuple(min(t or remaining, remaining) for t in timeout) if isinstance(timeout, tuple)
                 else min(timeout, remaining))
-        response = req_orig(self, request, stream, timeout, *args, **kwargs)
         kind = g.created_kind(request.method or "", request.url or "")
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        intent = g.intent(kind, body if isinstance(body, bytes) else None) if kind else None
+        response = req_orig(self, request, stream, timeout, *args, **kwargs)
         if kind and not stream:
-            g.journal_answer(kind, response.status_code, response.content)
+            g.journal_answer(kind, response.status_code, response.content, intent)
         return response
 
     _originals["requests"] = req_orig
@@ -603,7 +629,9 @@ def pytest_configure(config: pytest.Config) -> None:
         journal = run.journal
         journal_to = lambda kind, obj_id, name: journal.created(kind, obj_id, delete_path(kind, obj_id), name)  # noqa: E731
     _GUARD = Guard(target.base_url, read_only=read_only, foreign=foreign, journal_to=journal_to,
-                   predict_only=frozenset(target.fixtures.values()))
+                   predict_only=frozenset(target.fixtures.values()),
+                   run_prefix=f"fc-{run.tag}-" if run is not None else None,
+                   intent_to=run.journal.creating if run is not None else None)
     _install_patches()
     _guard_node_processes(_GUARD, mine)
     _install_log_redaction()
