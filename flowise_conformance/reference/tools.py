@@ -41,6 +41,16 @@ MISSING_FIELD_500 = fault(
 )
 
 
+GET_NOT_FOUND = fault(
+    "tool-get-not-found",
+    "GET /tools/{id} answers 404 for a tool that exists (a created tool cannot be fetched).",
+    caught_by=[
+        "tools/test_tools_lifecycle.py::test_get_returns_the_created_tool",
+        "fuzz/test_fuzz_stateful.py::TestToolScenarios::test_scenarios",
+    ],
+)
+
+
 def _validate(body: dict[str, Any], *, creating: bool, request: Request) -> dict[str, Any]:
     inputs.known_fields(body, FIELDS, WHAT)
     if creating and "color" not in body and MISSING_FIELD_500.on(request):
@@ -79,7 +89,10 @@ async def create_tool(request: Request) -> Response:
 
 
 async def get_tool(request: Request) -> Response:
-    return ok(find(request, request.path_params["id"]))
+    tool = find(request, request.path_params["id"])
+    if GET_NOT_FOUND.on(request):
+        raise ApiError(404, f"Tool {tool['id']} not found")
+    return ok(tool)
 
 
 async def update_tool(request: Request) -> Response:
