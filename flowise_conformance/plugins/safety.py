@@ -660,7 +660,7 @@ def _guard_node_processes(g: Guard, mine: dict[str, Any]) -> None:
 
     fd, name = tempfile.mkstemp(prefix="fc-fetch-guard-", suffix=".json")
     with os.fdopen(fd, "w") as fh:
-        json.dump({"origins": [f"{s}://{h}:{p}" for s, h, p in g.origins], "readOnly": g.read_only,
+        json.dump({"origins": [f"{s}://{f'[{h}]' if ':' in h else h}:{p}" for s, h, p in g.origins], "readOnly": g.read_only,
                    "foreign": sorted(g.foreign), "predictOnly": sorted(g.predict_only)}, fh)
     mine["node_guard_file"] = name
     mine["env_before"] = {k: os.environ.get(k) for k in ("NODE_OPTIONS", ENV_NODE_GUARD)}
