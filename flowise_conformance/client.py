@@ -67,6 +67,8 @@ def _describe_transport_error(exc: httpx.HTTPError, request: httpx.Request, time
     if isinstance(exc, httpx.TimeoutException):
         return f"no bytes of the answer to {where} within {timeouts.read:.0f} s ({type(exc).__name__})"
     if isinstance(exc, httpx.RemoteProtocolError):
+        if "without sending a response" in str(exc):  # EOF or RST before the status line
+            return f"the server closed the connection for {where} without answering"
         return f"the answer to {where} is not valid HTTP: {exc}"
     if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.ConnectError)):
         return f"the connection for {where} failed: {type(exc).__name__}: {exc or 'reset by the server'}"

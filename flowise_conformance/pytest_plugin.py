@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from flowise_conformance import paths
+from flowise_conformance import hypothesis_cache, paths
 from flowise_conformance.client import HEALTH, FlowiseClient
 from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, Target, load_target
 from flowise_conformance.embedded import EmbeddedServer
@@ -71,6 +71,7 @@ def _suites_selected(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    hypothesis_cache.prepare()  # before anything asks Hypothesis for its storage directory
     for marker, doc in MARKERS.items():
         config.addinivalue_line("markers", f"{marker}: {doc}")
     state: dict[str, Any] = {"active": False}

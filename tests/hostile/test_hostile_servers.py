@@ -1,7 +1,7 @@
 """A hostile or hung server never hangs the suite: bounded time, bounded memory, honest failures.
 
 Bound stated: a full default run against each of these servers ends within 150 s, asserted
-(about 30-50 s measured on an idle 2-core machine; the margin is for CI, where a second xdist
+(measured idle on 2 cores, 2026-11-25: 6-40 s, peak RSS 135-151 MiB; the margin is for CI, where a second xdist
 worker runs other full-suite self-tests beside it on the same 2 cores), exits 1, keeps
 the test process under 300 MiB RSS (its own VmHWM, children such as Node not counted), and says
 what the server did.
@@ -18,21 +18,17 @@ import pytest
 from tests.conftest import clean_env
 from tests.hostile import servers
 
-# Opt-in while the test process still peaks just over the RSS bound (306 MiB measured on 2026-11-25:
-# a known gap of issue 9, not a loosened check): FC_HOSTILE=1 pytest tests/hostile
-pytestmark = pytest.mark.skipif(os.environ.get("FC_HOSTILE") != "1",
-                                reason="hostile-server runs are opt-in (FC_HOSTILE=1): RSS bound not yet met")
-
 BOUND_S = 150.0
 RSS_LIMIT_KIB = 300 * 1024
 
 CASES = {
-    "silent": (servers.silent, "no bytes of the answer"),
-    "trickle": (servers.trickle, "took longer than"),
-    "reset": (servers.reset, "connection"),
-    "garbage": (servers.garbage, "not valid HTTP"),
-    "huge": (servers.huge, "larger than"),
-    "endless_sse": (servers.endless_sse, "larger than"),
+    "silent": (servers.silent, ("no bytes of the answer",)),
+    "trickle": (servers.trickle, ("took longer than",)),
+    "reset": (servers.reset, ("closed the connection", "connection for")),
+    "garbage": (servers.garbage, ("not valid HTTP",)),
+    "huge": (servers.huge, ("larger than",)),
+    # whichever bound the stream reaches first: the 16 MiB body cap or the request deadline
+    "endless_sse": (servers.endless_sse, ("larger than", "took longer than")),
 }
 
 
@@ -75,7 +71,7 @@ def run_bounded(base_url: str, tmp_path) -> tuple[int, float, int, str]:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_server_run_is_bounded_and_says_why(name, tmp_path):
-    """The run ends within 60 s with exit 1, under 300 MiB RSS, and its failures name the misbehaviour."""
+    """The run ends within BOUND_S with exit 1, under 300 MiB RSS, and its failures name the misbehaviour."""
     behaviour, says = CASES[name]
     with servers.HostileServer(behaviour) as server:
         code, seconds, rss_kib, output = run_bounded(server.base_url, tmp_path)
@@ -83,7 +79,7 @@ def test_hostile_server_run_is_bounded_and_says_why(name, tmp_path):
     assert code == 1, output[-3000:]
     assert seconds < BOUND_S, f"{name} took {seconds:.1f} s"
     assert rss_kib < RSS_LIMIT_KIB, f"{name}: peak RSS {rss_kib / 1024:.0f} MiB"
-    assert says in output, f"no failure says {says!r}:\n{output[-3000:]}"
+    assert any(phrase in output for phrase in says), f"no failure says any of {says!r}:\n{output[-3000:]}"
     assert "fc-hostile-key-0000" not in output
 
 
