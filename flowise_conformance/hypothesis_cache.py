@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import tempfile
+import unicodedata
 from pathlib import Path
 
 ENV_STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
@@ -39,16 +40,20 @@ def prepare() -> Path | None:
     storage = default_storage_dir()
     os.environ[ENV_STORAGE] = str(storage)
     try:
-        _seed_utf8_table()
+        _seed_utf8_table(storage)
     except Exception:  # an unwritable cache or a changed Hypothesis: it computes the table itself
         pass
     return storage
 
 
-def _seed_utf8_table() -> None:
-    from hypothesis.internal.charmap import charmap_file  # private: guarded by the caller
+def utf8_table_file(storage: Path) -> Path:
+    """Where Hypothesis looks for the table (its charmap_file("codec-v2-utf-8"); not called here, because
+    touching Hypothesis's storage during plugin set-up makes it warn)."""
+    return storage / "unicode_data" / unicodedata.unidata_version / "codec-v2-utf-8.json.gz"
 
-    target = Path(charmap_file("codec-v2-utf-8"))
+
+def _seed_utf8_table(storage: Path) -> None:
+    target = utf8_table_file(storage)
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)

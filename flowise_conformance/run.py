@@ -31,6 +31,11 @@ def run_tag(run_id: str) -> str:
     return run_id.rsplit("-", 1)[-1]
 
 
+# (journal path, kind, id) journaled as deleted by this process: RunContext.journal is a new
+# Journal object on each access, so this is kept per process, not per object
+_DELETED_HERE: set[tuple[str, str, str]] = set()
+
+
 @dataclass
 class Journal:
     """Append-only record of created (and deleted) objects; safe across xdist workers."""
@@ -88,7 +93,12 @@ class Journal:
         return [(kind, name) for name, kind in intents.items() if name not in done]
 
     def deleted(self, kind: str, obj_id: str) -> None:
+        _DELETED_HERE.add((str(self.path), kind, obj_id))
         self._append({"event": "deleted", "kind": kind, "id": obj_id, "at": time.time(), "pid": os.getpid()})
+
+    def deleted_here(self, kind: str, obj_id: str) -> bool:
+        """Did this process already journal the object as deleted (e.g. a test's own DELETE)?"""
+        return (str(self.path), kind, obj_id) in _DELETED_HERE
 
     def entries(self) -> list[dict[str, Any]]:
         if not self.path.exists():

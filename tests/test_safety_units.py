@@ -170,3 +170,37 @@ def test_create_intents_carry_the_run_unique_name_only():
     assert guard.intent("chatflow", b'{"name": "xfc-abc123-gw0-chatflow-7"}') is None
     assert guard.intent("chatflow", b'{"name": "customer flow"}') is None
     assert seen == [("tool", "fc_abc123_gw_fuzz_tool_2"), ("chatflow", "fc-abc123-gw0-chatflow-7")]
+
+
+def test_a_tests_own_delete_of_a_created_object_is_journaled_from_the_response():
+    """A 2xx DELETE of an object this process saw created is journaled; other DELETEs and failures are not."""
+    gone: list[tuple[str, str]] = []
+    guard = Guard("http://127.0.0.1:3000", journal_to=lambda k, i, n: None, deleted_to=lambda k, i: gone.append((k, i)))
+    guard.journal_answer("assistant", 200, b'{"id": "a-1"}')
+    guard.journal_answer("document_store", 200, b'{"id": "s-1"}')
+    guard.journal_delete("DELETE", "http://127.0.0.1:3000/api/v1/assistants/a-1", 404)
+    guard.journal_delete("DELETE", "http://127.0.0.1:3000/api/v1/assistants/a-2", 200)  # not ours
+    guard.journal_delete("GET", "http://127.0.0.1:3000/api/v1/assistants/a-1", 200)
+    guard.journal_delete("DELETE", "http://127.0.0.1:3000/api/v1/document-store/store/s-1/extra", 200)
+    assert gone == []
+    guard.journal_delete("DELETE", "http://127.0.0.1:3000/api/v1/assistants/a-1", 200)
+    guard.journal_delete("DELETE", "http://127.0.0.1:3000/api/v1/document-store/store/s-1", 200)
+    assert gone == [("assistant", "a-1"), ("document_store", "s-1")]
+
+
+def test_cleanup_does_not_delete_again_what_a_test_deleted(run_cli):
+    """On a server whose second DELETE answers 500 (as Flowise does), no object is reported as left behind."""
+    from flowise_conformance.embedded import EmbeddedServer
+    from tests.conftest import clean_env
+
+    server = EmbeddedServer(faults=("assistant-unknown-500",)).start()
+    try:
+        result = run_cli("run", "--base-url", server.base_url, "-p", "no:xdist",
+                         str(Path(__file__).resolve().parents[1] / "suites" / "assistants" / "test_assistants_lifecycle.py"),
+                         env=clean_env(FLOWISE_API_KEY=server.api_key))
+    finally:
+        server.stop()
+    outcomes = result.outcomes()
+    assert outcomes["assistants/test_assistants_lifecycle.py::test_deleted_assistant_is_not_listed"] == "passed"
+    assert "may be left" not in result.stdout + result.stderr, result.stdout[-3000:]
+    assert "cleanup of assistant" not in result.stdout + result.stderr, result.stdout[-3000:]

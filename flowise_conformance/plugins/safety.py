@@ -97,12 +97,14 @@ class Guard:
     predict_only: frozenset[str] = frozenset()
     run_prefix: str | None = None  # fc-<tag>-: names the run gives its objects
     intent_to: Callable[[str, str], None] | None = None  # journals a create about to be sent
+    deleted_to: Callable[[str, str], None] | None = None  # journals an owned kind's successful DELETE
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.origins.add(origin_of(self.base_url))
         self.base_path = urlsplit(self.base_url).path.rstrip("/")
         self.creates = collections()
+        self.created_ids: set[str] = set()  # ids this process saw created (their DELETEs are journaled)
 
     # -- decisions
     def api_path(self, url: str) -> str:
@@ -170,6 +172,17 @@ class Guard:
         self.intent_to(kind, name)
         return name
 
+    def journal_delete(self, method: str, url: str, status: int) -> None:
+        """A test's own successful DELETE is journaled too, so cleanup does not delete it again
+        (a second DELETE answers 500 on real Flowise and would read as an object left behind)."""
+        if method.upper() != "DELETE" or not 200 <= status < 300 or self.deleted_to is None:
+            return
+        from flowise_conformance.tracker import deleted_object
+
+        found = deleted_object(self.api_path(url))
+        if found and found[1] in self.created_ids:
+            self.deleted_to(*found)
+
     def journal_answer(self, kind: str, status: int, body: bytes, intent: str | None = None) -> None:
         if not 200 <= status < 300 or len(body) > MAX_JOURNAL_BODY:
             return
@@ -180,6 +193,7 @@ class Guard:
         except ValueError:
             return
         if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"] and self.journal_to:
+            self.created_ids.add(data["id"])
             name = intent or (data.get("name") if isinstance(data.get("name"), str) else None)
             self.journal_to(kind, data["id"], name)
 
@@ -297,6 +311,7 @@ def _install_patches() -> None:
         kind = g.created_kind(request.method, str(request.url))
         intent = g.intent(kind, _httpx_body(request)) if kind else None
         response = sync_orig(self, request)
+        g.journal_delete(request.method, str(request.url), response.status_code)
         if kind:
             status = response.status_code
             response.stream = _JournalingStream(response.stream, _Collector(
@@ -312,6 +327,7 @@ def _install_patches() -> None:
         kind = g.created_kind(request.method, str(request.url))
         intent = g.intent(kind, _httpx_body(request)) if kind else None
         response = await async_orig(self, request)
+        g.journal_delete(request.method, str(request.url), response.status_code)
         if kind:
             status = response.status_code
             response.stream = _AsyncJournalingStream(response.stream, _Collector(
@@ -342,6 +358,7 @@ def _install_patches() -> None:
         body = request.body.encode() if isinstance(request.body, str) else request.body
         intent = g.intent(kind, body if isinstance(body, bytes) else None) if kind else None
         response = req_orig(self, request, stream, timeout, *args, **kwargs)
+        g.journal_delete(request.method or "", request.url or "", response.status_code)
         if kind and not stream:
             g.journal_answer(kind, response.status_code, response.content, intent)
         return response
@@ -631,7 +648,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _GUARD = Guard(target.base_url, read_only=read_only, foreign=foreign, journal_to=journal_to,
                    predict_only=frozenset(target.fixtures.values()),
                    run_prefix=f"fc-{run.tag}-" if run is not None else None,
-                   intent_to=run.journal.creating if run is not None else None)
+                   intent_to=run.journal.creating if run is not None else None,
+                   deleted_to=run.journal.deleted if run is not None else None)
     _install_patches()
     _guard_node_processes(_GUARD, mine)
     _install_log_redaction()
