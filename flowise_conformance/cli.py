@@ -37,6 +37,12 @@ def _run_with_flowise(args: argparse.Namespace, pytest_args: list[str]) -> int:
         if shipped is not None and shipped.is_file():
             print(f"flowise-conformance: using the shipped expectations {shipped.name}", file=sys.stderr)
             args.expectations = [str(shipped)]
+    if not args.strict_levels:
+        # An expectations file of a known version lists every deviation, SHOULD and MAY ones included:
+        # any failure it does not list means the server or the file changed, so it fails the run.
+        print("flowise-conformance: --flowise runs are strict: a SHOULD or MAY failure not in the "
+              "expectations fails the run too", file=sys.stderr)
+        args.strict_levels = True
     try:
         with run_with_flowise(version) as target_file:
             args.target = str(target_file)

@@ -361,6 +361,42 @@ def test_add_subparser_wires_commands():
         parser.parse_args(["flowise", "stop"])  # --state or --all is required
 
 
+def _flowise_run_args(monkeypatch, tmp_path, *argv):  # noqa: ANN001, ANN202
+    """What `run --flowise 3.1.4 ARGV` hands to the target run (the launcher replaced by a stub)."""
+    import contextlib
+
+    import flowise_conformance.flowise_launcher as launcher
+    from flowise_conformance import cli as main_cli
+
+    @contextlib.contextmanager
+    def fake_run_with_flowise(version):  # noqa: ANN001, ANN202
+        yield tmp_path / "target.toml"
+
+    seen = {}
+    monkeypatch.setattr(launcher, "run_with_flowise", fake_run_with_flowise)
+    monkeypatch.setattr(main_cli, "_run_target", lambda args, rest: seen.update(vars(args)) or 0)
+    parser = main_cli.build_parser()
+    args, rest = parser.parse_known_args(["run", "--flowise", "3.1.4", *argv])
+    assert main_cli._run_with_flowise(args, rest) == 0
+    return seen
+
+
+def test_flowise_run_uses_the_shipped_expectations_strictly(monkeypatch, tmp_path):
+    """`run --flowise 3.1.4` gates with expectations/flowise-3.1.4.toml and strict levels: an unlisted
+    SHOULD failure fails the run, so removing any one entry makes it exit 1."""
+    seen = _flowise_run_args(monkeypatch, tmp_path)
+    assert [Path(f).name for f in seen["expectations"]] == ["flowise-3.1.4.toml"]
+    assert seen["strict_levels"] is True
+    assert seen["target"] == str(tmp_path / "target.toml")
+
+
+def test_flowise_run_with_own_expectations_is_strict_too(monkeypatch, tmp_path):
+    """A user's own expectations file replaces the shipped one; the run is still strict."""
+    mine = tmp_path / "mine.toml"
+    seen = _flowise_run_args(monkeypatch, tmp_path, "--expectations", str(mine))
+    assert seen["expectations"] == [str(mine)] and seen["strict_levels"] is True
+
+
 # --------------------------------------------------------------------------------------------
 # opt-in: a real Flowise (FC_REAL_FLOWISE=1; installs ~3 GB into the cache dir if needed)
 # --------------------------------------------------------------------------------------------
