@@ -251,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command == "serve":
             return _serve(args)
-        handler = getattr(args, "handler", None)
+        handler = getattr(args, "handler", None) or getattr(args, "func", None)  # the launcher's commands set func
         if handler is None:
             parser.error(f"unknown command {args.command}")
         return int(handler(args))

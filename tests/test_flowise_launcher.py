@@ -361,6 +361,16 @@ def test_add_subparser_wires_commands():
         parser.parse_args(["flowise", "stop"])  # --state or --all is required
 
 
+def test_flowise_commands_run_from_the_main_cli(tmp_path, capsys):
+    """`flowise-conformance flowise stop --state FILE` reaches the launcher (exit 2 for a missing state
+    file, its own one-line message), not "unknown command"."""
+    from flowise_conformance import cli as main_cli
+
+    code = main_cli.main(["flowise", "stop", "--state", str(tmp_path / "none.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and "unknown command" not in err and "none.json" in err, err
+
+
 def _flowise_run_args(monkeypatch, tmp_path, *argv):  # noqa: ANN001, ANN202
     """What `run --flowise 3.1.4 ARGV` hands to the target run (the launcher replaced by a stub)."""
     import contextlib
