@@ -31,3 +31,14 @@ def spec_file() -> Path:
 def expectations_dir() -> Path:
     """The checked-in expectations files of real servers (expectations/flowise-<version>.toml)."""
     return _pick("expectations")
+
+
+def command_line_paths(args: list[str], invocation_dir: Path) -> list[tuple[Path, bool]]:
+    """The paths a pytest command line names, resolved, each with whether it names a node (``::``)."""
+    out = []
+    for arg in args:
+        path = Path(str(arg).split("::", 1)[0])
+        if not path.is_absolute():
+            path = invocation_dir / path
+        out.append((path.resolve(), "::" in str(arg)))
+    return out

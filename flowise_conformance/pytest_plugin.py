@@ -59,14 +59,8 @@ def _suites_selected(config: pytest.Config) -> bool:
         suites = paths.suites_dir().resolve()
     except FileNotFoundError:
         return False
-    for arg in config.args:
-        candidate = Path(str(arg).split("::", 1)[0])
-        if not candidate.is_absolute():
-            candidate = Path(config.invocation_params.dir) / candidate
-        candidate = candidate.resolve()
-        if candidate == suites or suites in candidate.parents:
-            return True
-    return False
+    named = paths.command_line_paths(config.args, Path(config.invocation_params.dir))
+    return any(path == suites or suites in path.parents for path, _ in named)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -180,14 +180,8 @@ def _collected_all(config: pytest.Config) -> bool:
         suites = paths.suites_dir().resolve()
     except FileNotFoundError:
         return False
-    for arg in config.args:
-        candidate = Path(str(arg).split("::", 1)[0])
-        if not candidate.is_absolute():
-            candidate = Path(config.invocation_params.dir) / candidate
-        candidate = candidate.resolve()
-        if "::" not in str(arg) and (candidate == suites or candidate in suites.parents):
-            return True
-    return False
+    named = paths.command_line_paths(config.args, Path(config.invocation_params.dir))
+    return any(not node and (path == suites or path in suites.parents) for path, node in named)
 
 
 def _check_unknown(config: pytest.Config, collected_ids: list[str], complete: bool) -> None:
