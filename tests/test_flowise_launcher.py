@@ -214,6 +214,9 @@ case "$1" in
       chmod +x "$3/node_modules/$NODE_PKG/bin/node"
     else
       mkdir -p node_modules/.bin && : > node_modules/.bin/flowise && chmod +x node_modules/.bin/flowise
+      for last; do :; done
+      mkdir -p node_modules/flowise
+      printf '{"name": "flowise", "version": "%s"}' "${FAKE_NPM_VERSION:-${last#flowise@}}" > node_modules/flowise/package.json
     fi ;;
 esac
 exit 0
@@ -232,6 +235,7 @@ def fake_npm(tmp_path, monkeypatch):
     monkeypatch.setenv("NPM_CALLS", str(calls))
     monkeypatch.setenv("NODE_PKG", install_mod.node_package_name())
     monkeypatch.delenv("NPM_FAIL", raising=False)
+    monkeypatch.delenv("FAKE_NPM_VERSION", raising=False)
     return calls
 
 
@@ -267,6 +271,13 @@ def test_install_runs_three_steps_then_is_idempotent(tmp_path, fake_npm):
     install_mod.install("3.1.4", tmp_path / "cache", log=messages.append)
     assert len(fake_npm.read_text().splitlines()) == 3  # nothing ran
     assert any("already installed" in m and "nothing to do" in m for m in messages)
+
+
+def test_install_refuses_a_flowise_of_another_version(tmp_path, fake_npm, monkeypatch):
+    """If npm puts another flowise version in place than the one asked for, install fails saying so."""
+    monkeypatch.setenv("FAKE_NPM_VERSION", "3.1.5")
+    with pytest.raises(LauncherError, match="npm installed flowise 3.1.5, not 3.1.4"):
+        install_mod.install("3.1.4", tmp_path / "cache", log=lambda m: None)
 
 
 def test_install_registry_refusal_is_one_line(tmp_path, fake_npm, monkeypatch):

