@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-FUZZ = Path(__file__).resolve().parents[1] / "suites" / "fuzz"
+from flowise_conformance.paths import suites_dir
+
+FUZZ = suites_dir() / "fuzz"  # the installed package's suites (CI installs it, not editable)
 
 
 def _fuzz_requests(report_dir: Path) -> list[dict]:

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from flowise_conformance import hypothesis_cache
+from flowise_conformance.paths import suites_dir
 from tests.conftest import clean_env
 
-FUZZ = Path(__file__).resolve().parents[1] / "suites" / "fuzz"
+FUZZ = suites_dir() / "fuzz"
 
 
 def test_seeded_utf8_table_is_the_one_hypothesis_computes(tmp_path):

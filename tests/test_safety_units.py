@@ -191,12 +191,13 @@ def test_a_tests_own_delete_of_a_created_object_is_journaled_from_the_response()
 def test_cleanup_does_not_delete_again_what_a_test_deleted(run_cli):
     """On a server whose second DELETE answers 500 (as Flowise does), no object is reported as left behind."""
     from flowise_conformance.embedded import EmbeddedServer
+    from flowise_conformance.paths import suites_dir
     from tests.conftest import clean_env
 
     server = EmbeddedServer(faults=("assistant-unknown-500",)).start()
     try:
         result = run_cli("run", "--base-url", server.base_url, "-p", "no:xdist",
-                         str(Path(__file__).resolve().parents[1] / "suites" / "assistants" / "test_assistants_lifecycle.py"),
+                         str(suites_dir() / "assistants" / "test_assistants_lifecycle.py"),
                          env=clean_env(FLOWISE_API_KEY=server.api_key))
     finally:
         server.stop()
