@@ -459,3 +459,13 @@ def test_real_flowise_round_trip():
         assert not instance._group_members(pid)
     with pytest.raises(httpx.HTTPError):
         httpx.get(target["base_url"] + "/api/v1/ping", timeout=2.0, trust_env=False)
+
+
+def test_a_start_failure_shows_the_first_error_line_above_the_stack(tmp_path):
+    """When Flowise dies with a long stack trace, the message still names the error itself."""
+    log = tmp_path / "server.log"
+    log.write_text("booting\n2026 [ERROR]: Cannot find module 'x-azure'\n" + "\n".join(f"    at frame {i}" for i in range(40)))
+    tail = instance._tail(log).splitlines()
+    assert tail[0] == "2026 [ERROR]: Cannot find module 'x-azure'" and tail[-1] == "    at frame 39"
+    log.write_text("short\nError: boom\n    at a")
+    assert instance._tail(log) == "short\nError: boom\n    at a"

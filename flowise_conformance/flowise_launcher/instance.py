@@ -145,11 +145,18 @@ def _spawn(cmd: list[str], *, cwd: Path, env: dict, log_path: Path) -> subproces
 
 
 def _tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a log, led by its first error line when that scrolled out (a stack trace
+    after it would otherwise hide what went wrong, e.g. "Cannot find module ...")."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-    return "\n".join(text.splitlines()[-lines:])
+    all_lines = text.splitlines()
+    tail = all_lines[-lines:]
+    first_error = next((line for line in all_lines if "[ERROR]" in line or line.startswith("Error")), None)
+    if first_error is not None and first_error not in tail:
+        tail = [first_error, "..."] + tail
+    return "\n".join(tail)
 
 
 def _cmdline(pid: int) -> str:
