@@ -190,10 +190,7 @@ def _validate(request: Request, body: dict[str, Any], *, creating: bool) -> None
 
 def find(request: Request, flow_id: str) -> dict[str, Any]:
     """The stored chatflow, or the 404 every chatflow-scoped path answers for an unknown id."""
-    flow = request.app.state.store.get(KIND, flow_id)
-    if flow is None:
-        raise ApiError(404, f"Chatflow {flow_id} not found in the database!")
-    return flow
+    return inputs.stored_or_404(request, KIND, flow_id, f"Chatflow {flow_id} not found in the database!")
 
 
 def bound_key_id(flow: dict[str, Any]) -> str | None:
@@ -213,8 +210,8 @@ async def list_chatflows(request: Request) -> Response:
         if wanted not in TYPES:
             raise ApiError(400, f"Invalid Chatflow Type: 'type' must be one of {', '.join(TYPES)}")
         flows = [f for f in flows if f["type"] == wanted]
-    newest_first = sorted(flows, key=lambda f: f["updatedDate"], reverse=True)
-    return ok(newest_first if PAGE_IGNORED.on(request) else inputs.listing(request, newest_first))
+    ordered = inputs.newest_first(flows)
+    return ok(ordered if PAGE_IGNORED.on(request) else inputs.listing(request, ordered))
 
 
 async def create_chatflow(request: Request) -> Response:

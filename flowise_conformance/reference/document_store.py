@@ -86,10 +86,7 @@ def _validate(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 def _find(request: Request, store_id: str) -> dict[str, Any]:
-    store = request.app.state.store.get(KIND, store_id)
-    if store is None:
-        raise ApiError(404, f"Document store {store_id} not found")
-    return store
+    return inputs.stored_or_404(request, KIND, store_id, f"Document store {store_id} not found")
 
 
 def _chunks(request: Request, store_id: str) -> list[dict[str, Any]]:
@@ -108,8 +105,7 @@ def _shown(request: Request, store: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_stores(request: Request) -> Response:
-    stores = [_shown(request, s) for s in request.app.state.store.all(KIND)]
-    stores.sort(key=lambda s: s["updatedDate"], reverse=True)
+    stores = inputs.newest_first(_shown(request, s) for s in request.app.state.store.all(KIND))
     return ok(inputs.listing(request, stores))
 
 

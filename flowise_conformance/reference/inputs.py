@@ -110,3 +110,16 @@ def listing(request: Request, items: list[dict[str, Any]]) -> Any:
         return items
     start = (page - 1) * limit
     return {"data": items[start:start + limit], "total": len(items)}
+
+
+def stored_or_404(request: Request, kind: str, doc_id: str, not_found: str) -> dict[str, Any]:
+    """The stored object of ``kind``, or a 404 with ``not_found`` as its message."""
+    doc = request.app.state.store.get(kind, doc_id)
+    if doc is None:
+        raise ApiError(404, not_found)
+    return doc
+
+
+def newest_first(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lists are ordered by updatedDate, newest first (as Flowise orders them)."""
+    return sorted(docs, key=lambda d: d["updatedDate"], reverse=True)

@@ -64,15 +64,11 @@ def _validate(body: dict[str, Any], *, creating: bool, request: Request) -> dict
 
 
 def find(request: Request, tool_id: str) -> dict[str, Any]:
-    tool = request.app.state.store.get(KIND, tool_id)
-    if tool is None:
-        raise ApiError(404, f"Tool {tool_id} not found")
-    return tool
+    return inputs.stored_or_404(request, KIND, tool_id, f"Tool {tool_id} not found")
 
 
 async def list_tools(request: Request) -> Response:
-    tools = sorted(request.app.state.store.all(KIND), key=lambda t: t["updatedDate"], reverse=True)
-    return ok(inputs.listing(request, tools))
+    return ok(inputs.listing(request, inputs.newest_first(request.app.state.store.all(KIND))))
 
 
 async def create_tool(request: Request) -> Response:

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
-from flowise_conformance.reference.responses import ApiError, ok
+from flowise_conformance.reference.responses import ok
 
 KIND = "variable"
 WHAT = "Variable"
@@ -57,15 +57,11 @@ def _validate(body: dict[str, Any], *, creating: bool, request: Request) -> dict
 
 
 def _find(request: Request, variable_id: str) -> dict[str, Any]:
-    variable = request.app.state.store.get(KIND, variable_id)
-    if variable is None:
-        raise ApiError(404, f"Variable {variable_id} not found")
-    return variable
+    return inputs.stored_or_404(request, KIND, variable_id, f"Variable {variable_id} not found")
 
 
 async def list_variables(request: Request) -> Response:
-    variables = sorted(request.app.state.store.all(KIND), key=lambda v: v["updatedDate"], reverse=True)
-    return ok(inputs.listing(request, variables))
+    return ok(inputs.listing(request, inputs.newest_first(request.app.state.store.all(KIND))))
 
 
 async def create_variable(request: Request) -> Response:
