@@ -112,3 +112,32 @@ def test_ctrl_c_during_a_real_flowise_run_leaves_nothing(tmp_path):
     assert code == 130, (tmp_path / "out.txt").read_text(errors="replace")[-4000:]
     assert took < 60
     _assert_nothing_left(tmp_path, states)
+
+
+REMOVED = [  # one of each kind: MUST and SHOULD, hand-written and fuzz
+    "tools/test_tools_errors.py::test_delete_unknown_tool_is_404",
+    "chatflows/test_chatflows_not_found.py::test_streaming_probe_of_unknown_chatflow_is_404",
+    "fuzz/test_fuzz_operations.py::test_operation_conforms[GET /api/v1/chatflows-streaming/{id}]",
+    "fuzz/test_fuzz_negative.py::test_invalid_request_is_refused[DELETE /api/v1/chatmessage/{id}]",
+]
+
+
+@pytest.mark.parametrize("test_id", REMOVED)
+def test_removing_one_expectation_fails_the_run_naming_the_test(tmp_path, test_id):
+    """The shipped file without this one entry: the run of that test exits 1 and names it as failed."""
+    from flowise_conformance.paths import expectations_dir, suites_dir
+
+    shipped = (expectations_dir() / f"flowise-{VERSION}.toml").read_text()
+    blocks = re.split(r"(?m)^(?=\[\[expect\]\])", shipped)
+    kept = [b for b in blocks if f'test = "{test_id}"' not in b]
+    assert len(kept) == len(blocks) - 1, f"{test_id} is not listed exactly once"
+    edited = tmp_path / "expectations.toml"
+    edited.write_text("".join(kept))
+    selected = suites_dir() / (test_id if test_id.startswith("fuzz/") else test_id.split("::")[0])
+    proc = subprocess.run(
+        [sys.executable, "-m", "flowise_conformance", "run", "--flowise", VERSION, "--expectations", str(edited),
+         "--report-dir", str(tmp_path / "reports"), "-p", "no:xdist", str(selected)],
+        cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=RUN_BOUND_S)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output[-4000:]
+    assert any(line.startswith("failed (") and test_id in line for line in output.splitlines()), output[-4000:]
