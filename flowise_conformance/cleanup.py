@@ -84,6 +84,23 @@ def outstanding_items(journal: Journal) -> list[Item]:
     return items
 
 
+def _delete(client: FlowiseClient, journal: Journal, item: Item) -> None:
+    """One DELETE of the item: 2xx is deleted, 404 already gone (both journaled), else failed.
+
+    Never raises for trouble with the target: a failure is reported on the item.
+    """
+    try:
+        response = client.delete(item.path)
+    except Exception as exc:  # noqa: BLE001 - TargetMisbehaved, a refusal of the safety guard, ...
+        item.status, item.detail = "failed", f"DELETE {item.path}: {exc}"
+        return
+    if response.is_success or response.status_code == 404:
+        item.status = "deleted" if response.is_success else "gone"
+        journal.deleted(item.kind, item.id)
+    else:
+        item.status, item.detail = "failed", f"DELETE {item.path} answered {response.status_code}"
+
+
 def clean(client: FlowiseClient, journal: Journal, *, dry_run: bool = False) -> CleanupReport:
     """One DELETE per outstanding journal entry; 2xx is deleted, 404 already gone (both journaled).
 
@@ -96,16 +113,7 @@ def clean(client: FlowiseClient, journal: Journal, *, dry_run: bool = False) -> 
         if dry_run:
             item.status, item.detail = "skipped", f"dry run: would send DELETE {item.path}"
             continue
-        try:
-            response = client.delete(item.path)
-        except Exception as exc:  # noqa: BLE001 - TargetMisbehaved, a refusal of the safety guard, ...
-            item.status, item.detail = "failed", f"DELETE {item.path}: {exc}"
-            continue
-        if response.is_success or response.status_code == 404:
-            item.status = "deleted" if response.is_success else "gone"
-            journal.deleted(item.kind, item.id)
-        else:
-            item.status, item.detail = "failed", f"DELETE {item.path} answered {response.status_code}"
+        _delete(client, journal, item)
     report.items += _pending_creates(client, journal, dry_run)
     return report
 
@@ -162,16 +170,7 @@ def _pending_creates(client: FlowiseClient, journal: Journal, dry_run: bool) -> 
             journal.created(kind, obj_id, path, name)
             known.add(obj_id)
             item = Item(kind, obj_id, name, path, detail="found by its name (its create was never answered)")
-            try:
-                answer = client.delete(path)
-            except Exception as exc:  # noqa: BLE001
-                item.status, item.detail = "failed", f"DELETE {path}: {exc}"
-            else:
-                if answer.is_success or answer.status_code == 404:
-                    item.status = "deleted" if answer.is_success else "gone"
-                    journal.deleted(kind, obj_id)
-                else:
-                    item.status, item.detail = "failed", f"DELETE {path} answered {answer.status_code}"
+            _delete(client, journal, item)
             items.append(item)
         if not any(i.name == name and i.status in ("failed", "skipped") for i in items):
             journal.resolved(name)

@@ -293,6 +293,25 @@ def _cap_httpx_timeout(g: Guard, request: Any) -> None:
                                      for k, v in {**dict.fromkeys(("connect", "read", "write", "pool")), **current}.items()}
 
 
+def _before_httpx(g: Guard, request: Any) -> tuple[str | None, str | None]:
+    """Check the request, bound its timeout, journal a create's intent: (created kind, intent name)."""
+    g.check(request.method, str(request.url))
+    _cap_httpx_timeout(g, request)
+    kind = g.created_kind(request.method, str(request.url))
+    return kind, g.intent(kind, _httpx_body(request)) if kind else None
+
+
+def _after_httpx(g: Guard, request: Any, response: Any, kind: str | None, intent: str | None,
+                 stream_type: type) -> Any:
+    """Journal a delete at once, a create once its answer is read (``stream_type`` wraps the body)."""
+    g.journal_delete(request.method, str(request.url), response.status_code)
+    if kind:
+        status = response.status_code
+        response.stream = stream_type(response.stream, _Collector(
+            lambda body: g.journal_answer(kind, status, body, intent), _httpx_decoder(response.headers)))
+    return response
+
+
 _originals: dict[str, Any] = {}
 
 
@@ -306,33 +325,15 @@ def _install_patches() -> None:
         g = _GUARD
         if g is None:
             return sync_orig(self, request)
-        g.check(request.method, str(request.url))
-        _cap_httpx_timeout(g, request)
-        kind = g.created_kind(request.method, str(request.url))
-        intent = g.intent(kind, _httpx_body(request)) if kind else None
-        response = sync_orig(self, request)
-        g.journal_delete(request.method, str(request.url), response.status_code)
-        if kind:
-            status = response.status_code
-            response.stream = _JournalingStream(response.stream, _Collector(
-                lambda body: g.journal_answer(kind, status, body, intent), _httpx_decoder(response.headers)))
-        return response
+        kind, intent = _before_httpx(g, request)
+        return _after_httpx(g, request, sync_orig(self, request), kind, intent, _JournalingStream)
 
     async def handle_async_request(self: Any, request: Any) -> Any:
         g = _GUARD
         if g is None:
             return await async_orig(self, request)
-        g.check(request.method, str(request.url))
-        _cap_httpx_timeout(g, request)
-        kind = g.created_kind(request.method, str(request.url))
-        intent = g.intent(kind, _httpx_body(request)) if kind else None
-        response = await async_orig(self, request)
-        g.journal_delete(request.method, str(request.url), response.status_code)
-        if kind:
-            status = response.status_code
-            response.stream = _AsyncJournalingStream(response.stream, _Collector(
-                lambda body: g.journal_answer(kind, status, body, intent), _httpx_decoder(response.headers)))
-        return response
+        kind, intent = _before_httpx(g, request)
+        return _after_httpx(g, request, await async_orig(self, request), kind, intent, _AsyncJournalingStream)
 
     _originals["httpx"] = sync_orig
     _originals["httpx_async"] = async_orig
