@@ -1,9 +1,11 @@
 """Delete what a run created, from its journal: at the end of a run, or later by hand.
 
-``flowise-conformance cleanup --run-id ID`` reads ``<report dir>/<ID>/journal.jsonl`` and
-sends one DELETE for each object the journal lists as created and not yet deleted, newest
-first (children before parents). It deletes nothing the journal does not list, and it
-refuses a target other than the one the journal was written for.
+``flowise-conformance cleanup --run-id ID`` reads ``<report dir>/<ID>/journal.jsonl`` and,
+for each object the journal lists as created and not yet deleted, newest first (children
+before parents), reads it back and sends one DELETE only when what the server shows carries
+the run's name and its id was not on the target before the run (proof.py); each DELETE is
+confirmed by reading the object back. What it cannot prove is listed and left alone. It
+deletes nothing the journal does not name, and it refuses a target other than the journal's.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ class Item:
     id: str
     name: str | None
     path: str
-    status: str = "pending"  # deleted | gone | failed | skipped
+    status: str = "pending"  # deleted | gone | failed | unproven (left alone) | skipped
     detail: str = ""
 
     def line(self) -> str:
@@ -38,7 +40,8 @@ class Item:
             return f"deleted {what}" + (f": {self.detail}" if self.detail else "")
         if self.status == "gone":
             return f"already gone {what}"
-        return f"{'FAILED' if self.status == 'failed' else 'skipped'} {what}: {self.detail}"
+        label = {"failed": "FAILED", "unproven": "LEFT ALONE"}.get(self.status, "skipped")
+        return f"{label} {what}: {self.detail}"
 
 
 @dataclass
@@ -50,11 +53,12 @@ class CleanupReport:
 
     @property
     def left(self) -> list[Item]:
-        return [i for i in self.items if i.status in ("failed", "skipped")]
+        return [i for i in self.items if i.status in ("failed", "skipped", "unproven")]
 
     def totals(self) -> str:
         return (f"{self.count('deleted')} deleted, {self.count('gone')} already gone, "
-                f"{self.count('failed')} failed, {self.count('skipped')} skipped")
+                f"{self.count('failed')} failed, {self.count('unproven')} not proven this run's (left alone), "
+                f"{self.count('skipped')} skipped")
 
 
 def _delete_path(entry: dict[str, Any]) -> str | None:
@@ -84,37 +88,79 @@ def outstanding_items(journal: Journal) -> list[Item]:
     return items
 
 
-def _delete(client: FlowiseClient, journal: Journal, item: Item) -> None:
-    """One DELETE of the item: 2xx is deleted, 404 already gone (both journaled), else failed.
+def _prover(client: FlowiseClient, journal: Journal) -> Any:
+    from flowise_conformance.proof import Prover
+    from flowise_conformance.run import run_tag
+
+    return Prover(client, run_tag(journal.path.parent.name))
+
+
+def _delete(client: FlowiseClient, journal: Journal, prover: Any, item: Item) -> None:
+    """One DELETE of a proven item, confirmed by reading it back: gone is deleted, still there is failed.
 
     Never raises for trouble with the target: a failure is reported on the item.
     """
+    from flowise_conformance.proof import ABSENT
+
     try:
         response = client.delete(item.path)
     except Exception as exc:  # noqa: BLE001 - TargetMisbehaved, a refusal of the safety guard, ...
         item.status, item.detail = "failed", f"DELETE {item.path}: {exc}"
         return
-    if response.is_success or response.status_code == 404:
-        item.status = "deleted" if response.is_success else "gone"
-        journal.deleted(item.kind, item.id)
-    else:
+    if not (response.is_success or response.status_code == 404):
         item.status, item.detail = "failed", f"DELETE {item.path} answered {response.status_code}"
+        return
+    after = prover.read(item.kind, item.id)
+    if after.state != ABSENT:
+        item.status = "failed"
+        item.detail = (f"DELETE {item.path} answered {response.status_code} but the object is still there "
+                       f"({after.detail or 'it reads back from its ' + after.how})")
+        return
+    item.status = "deleted" if response.is_success else "gone"
+    journal.deleted(item.kind, item.id)
+
+
+def _settle(client: FlowiseClient, journal: Journal, prover: Any, item: Item, foreign: set[str]) -> bool:
+    """Read the item back; delete it only when it is provably the run's. True when its name must be
+    looked for in its list (what the server shows under its id is not it)."""
+    from flowise_conformance.proof import ABSENT, OURS, OTHER
+
+    if item.id in foreign:
+        item.status, item.detail = "unproven", "not deleted: this id was on the target before the run"
+        return True
+    reading = prover.read(item.kind, item.id)
+    if reading.state == ABSENT:
+        item.status = "gone"
+        journal.deleted(item.kind, item.id)
+        return reading.how == "list"
+    if reading.state == OURS:
+        _delete(client, journal, prover, item)
+        return False
+    item.status = "unproven"
+    item.detail = ("not deleted: " + reading.detail if reading.state == OTHER
+                   else f"not deleted: cannot prove it is this run's ({reading.detail})")
+    return True
 
 
 def clean(client: FlowiseClient, journal: Journal, *, dry_run: bool = False) -> CleanupReport:
-    """One DELETE per outstanding journal entry; 2xx is deleted, 404 already gone (both journaled).
+    """Each outstanding journal entry, read back first: deleted (and confirmed gone) only when what the
+    server shows carries the run's name; anything else is listed, not deleted.
 
     Never raises for trouble with the target: a failure is reported on its item.
     """
     report = CleanupReport(outstanding_items(journal))
+    prover = _prover(client, journal)
+    foreign = journal.foreign_ids()
+    look_for: list[tuple[str, str]] = []
     for item in report.items:
         if item.status != "pending":
             continue
         if dry_run:
-            item.status, item.detail = "skipped", f"dry run: would send DELETE {item.path}"
+            item.status, item.detail = "skipped", f"dry run: would read it back and send DELETE {item.path}"
             continue
-        _delete(client, journal, item)
-    report.items += _pending_creates(client, journal, dry_run)
+        if _settle(client, journal, prover, item, foreign) and item.name:
+            look_for.append((item.kind, item.name))
+    report.items += _pending_creates(client, journal, prover, dry_run, look_for, foreign)
     return report
 
 
@@ -123,23 +169,28 @@ def _named(name: str, obj: dict[str, Any]) -> bool:
     return re.search(r"(?<![A-Za-z0-9_.-])" + re.escape(name) + r"(?![A-Za-z0-9_.-])", json.dumps(obj)) is not None
 
 
-def _pending_creates(client: FlowiseClient, journal: Journal, dry_run: bool) -> list[Item]:
-    """Creates sent whose answer was never read (kill -9, Ctrl-C mid-request): find them by their name.
+def _pending_creates(client: FlowiseClient, journal: Journal, prover: Any, dry_run: bool,
+                     look_for: list[tuple[str, str]] = (), foreign: set[str] = frozenset()) -> list[Item]:  # type: ignore[assignment]
+    """Objects of the run known only by their name: found in their collection's list and deleted.
 
-    The name is the run's own (fc-<tag>-...), written to the journal before the create was sent;
-    the collection is listed (GET) and only an object carrying exactly that name, and not already
-    journaled, is deleted.
+    Creates sent whose answer was never read (kill -9, Ctrl-C mid-request), and creates whose
+    answer named something else (another object's id, an id that cannot go into a URL, an id
+    that reads back as something else): the name is the run's own (fc-<tag>-...), journaled
+    before the create was sent; the collection is listed (GET) and only an object carrying
+    exactly that name, not journaled already and not on the target before the run, is deleted.
     """
-    from flowise_conformance.client import json_or_none
+    from flowise_conformance.ids import UnsafeId
+    from flowise_conformance.proof import listed
     from flowise_conformance.tracker import DELETE_PATHS, delete_path
 
     pending = journal.pending_creates()
-    if not pending:
+    searches = [(k, n, True) for k, n in pending] + [(k, n, False) for k, n in look_for if (k, n) not in pending]
+    if not searches:
         return []
     known = {e.get("id") for e in journal.entries() if e.get("event") == "created"}
     listings: dict[str, list[dict[str, Any]] | None] = {}
     items: list[Item] = []
-    for kind, name in pending:
+    for kind, name, intent in searches:
         if kind not in DELETE_PATHS:
             continue
         collection = DELETE_PATHS[kind].rsplit("/", 1)[0]
@@ -149,30 +200,32 @@ def _pending_creates(client: FlowiseClient, journal: Journal, dry_run: bool) -> 
             continue
         if kind not in listings:
             try:
-                response = client.get(collection)
-                data = json_or_none(response) if response.status_code == 200 else None
+                listings[kind] = listed(client.get(collection))
             except Exception as exc:  # noqa: BLE001 - reported on the item
-                data, response = None, None
+                listings[kind] = None
                 items.append(Item(kind, "?", name, collection, "failed", f"GET {collection}: {exc}"))
-            if isinstance(data, dict):
-                data = data.get("data")
-            listings[kind] = [o for o in data if isinstance(o, dict)] if isinstance(data, list) else None
-        listed = listings[kind]
-        if listed is None:
+        found = listings[kind]
+        if found is None:
             if not any(i.name == name for i in items):
                 items.append(Item(kind, "?", name, collection, "failed", f"cannot list {collection} to look for it"))
             continue
-        for obj in listed:
+        for obj in found:
             obj_id = obj.get("id")
-            if not isinstance(obj_id, str) or obj_id in known or not _named(name, obj):
+            if not isinstance(obj_id, str) or obj_id in known or obj_id in foreign or not _named(name, obj):
                 continue
-            path = delete_path(kind, obj_id)
-            journal.created(kind, obj_id, path, name)
             known.add(obj_id)
-            item = Item(kind, obj_id, name, path, detail="found by its name (its create was never answered)")
-            _delete(client, journal, item)
+            why = "its create was never answered" if intent else "its create answered another id"
+            try:
+                path = delete_path(kind, obj_id)
+            except UnsafeId:
+                items.append(Item(kind, obj_id, name, "", "unproven", f"found by its name ({why}), but its id "
+                                  "cannot go into a URL: not deleted"))
+                continue
+            journal.created(kind, obj_id, path, name)
+            item = Item(kind, obj_id, name, path, detail=f"found by its name ({why})")
+            _delete(client, journal, prover, item)
             items.append(item)
-        if not any(i.name == name and i.status in ("failed", "skipped") for i in items):
+        if intent and not any(i.name == name and i.status in ("failed", "skipped", "unproven") for i in items):
             journal.resolved(name)
     return items
 
@@ -232,7 +285,7 @@ def cleanup_command(args: argparse.Namespace) -> int:
     for item in report.items:
         print(item.line(), file=out)
     print(f"cleanup of run {args.run_id} on {target.base_url}: {report.totals()}", file=out)
-    return ExitCode.FAILURES if report.count("failed") else ExitCode.OK
+    return ExitCode.FAILURES if report.count("failed") or report.count("unproven") else ExitCode.OK
 
 
 def add_subparser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

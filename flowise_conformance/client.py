@@ -158,6 +158,10 @@ class FlowiseClient:
         self._http.close()
 
     def url(self, path: str) -> str:
+        """The path to send; one with a dot segment, '?' or '#' (an id pasted in unencoded) is refused."""
+        from flowise_conformance.ids import check_path
+
+        check_path(path)
         return path if path.startswith("/") else f"{API}/{path}"
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -62,6 +62,14 @@ class Journal:
         """The header of a run: which target its objects live on (``cleanup`` checks it)."""
         self._append({"event": "run", "run_id": run_id, "base_url": base_url, "at": time.time(), "pid": os.getpid()})
 
+    def inventory(self, ids: list[str]) -> None:
+        """The ids on the target before the run wrote anything: ``cleanup`` never touches them."""
+        self._append({"event": "inventory", "ids": ids, "at": time.time(), "pid": os.getpid()})
+
+    def foreign_ids(self) -> set[str]:
+        return {i for e in self.entries() if e.get("event") == "inventory" for i in e.get("ids") or ()
+                if isinstance(i, str)}
+
     def base_url(self) -> str | None:
         """The target recorded by the first run header, if any."""
         for entry in self.entries():

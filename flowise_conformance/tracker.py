@@ -5,11 +5,12 @@ Only journaled objects are ever deleted; a delete that answers 404 counts as gon
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import httpx
 
 from flowise_conformance.client import FlowiseClient, json_or_none
+from flowise_conformance.ids import segment
 from flowise_conformance.run import Journal
 
 # kind -> path template of its DELETE
@@ -23,7 +24,8 @@ DELETE_PATHS = {
 
 
 def delete_path(kind: str, obj_id: str) -> str:
-    return DELETE_PATHS[kind].format(id=quote(obj_id, safe=""))
+    """The DELETE path of one object; raises ids.UnsafeId for an id that is not one path segment."""
+    return DELETE_PATHS[kind].format(id=segment(obj_id))
 
 
 def deleted_object(api_path: str) -> tuple[str, str] | None:
@@ -78,19 +80,20 @@ class Tracker:
             self.journal.deleted(kind, obj_id)
 
     def delete(self, kind: str, obj_id: str) -> list[str]:
-        """Delete one owned object; return problems (never raises for HTTP trouble)."""
-        path = self.live.get((kind, obj_id)) or delete_path(kind, obj_id)
-        if self.journal.deleted_here(kind, obj_id):  # the test deleted it itself (seen by the transport)
+        """Delete one owned object, proven and confirmed as the sweep does; return problems (never raises
+        for HTTP trouble). An object that cannot be proven the run's is left to the sweep, which reports it."""
+        from flowise_conformance import cleanup
+
+        if self.journal.deleted_here(kind, obj_id):
             self.live.pop((kind, obj_id), None)
             return []
-        try:
-            response = self.client.delete(path)
-        except httpx.HTTPError as exc:
-            return [f"cleanup of {kind} {obj_id}: {type(exc).__name__}: {exc}"]
-        if response.status_code in (200, 204, 404):
-            self.gone(kind, obj_id)
+        path = self.live.get((kind, obj_id)) or delete_path(kind, obj_id)
+        item = cleanup.Item(kind, obj_id, None, path)
+        cleanup._settle(self.client, self.journal, cleanup._prover(self.client, self.journal), item, set())
+        if item.status in ("deleted", "gone"):
+            self.live.pop((kind, obj_id), None)
             return []
-        return [f"cleanup of {kind} {obj_id}: DELETE {path} answered {response.status_code}"]
+        return [f"cleanup of {kind} {obj_id}: {item.detail}"]
 
     def delete_all(self) -> list[str]:
         problems: list[str] = []

@@ -146,6 +146,8 @@ def test_a_create_whose_answer_was_never_read_is_found_by_its_name(tmp_path):
     class Client:
         def get(self, path: str) -> httpx.Response:
             sent.append(f"GET {path}")
+            if path not in listed:  # an item read back after its DELETE
+                return httpx.Response(404, json={"message": "not found"}) if f"DELETE {path}" in sent else httpx.Response(500)
             return httpx.Response(200, json=listed[path])
 
         def delete(self, path: str) -> httpx.Response:
@@ -169,22 +171,6 @@ def test_create_intents_carry_the_run_unique_name_only():
     assert guard.intent("chatflow", b'{"name": "xfc-abc123-gw0-chatflow-7"}') is None
     assert guard.intent("chatflow", b'{"name": "customer flow"}') is None
     assert seen == [("tool", "fc_abc123_gw_fuzz_tool_2"), ("chatflow", "fc-abc123-gw0-chatflow-7")]
-
-
-def test_a_tests_own_delete_of_a_created_object_is_journaled_from_the_response():
-    """A 2xx DELETE of an object this process saw created is journaled; other DELETEs and failures are not."""
-    gone: list[tuple[str, str]] = []
-    guard = Guard("http://127.0.0.1:3000", journal_to=lambda k, i, n: None, deleted_to=lambda k, i: gone.append((k, i)))
-    guard.journal_answer("assistant", 200, b'{"id": "a-1"}')
-    guard.journal_answer("document_store", 200, b'{"id": "s-1"}')
-    guard.journal_delete("DELETE", "http://127.0.0.1:3000/api/v1/assistants/a-1", 404)
-    guard.journal_delete("DELETE", "http://127.0.0.1:3000/api/v1/assistants/a-2", 200)  # not ours
-    guard.journal_delete("GET", "http://127.0.0.1:3000/api/v1/assistants/a-1", 200)
-    guard.journal_delete("DELETE", "http://127.0.0.1:3000/api/v1/document-store/store/s-1/extra", 200)
-    assert gone == []
-    guard.journal_delete("DELETE", "http://127.0.0.1:3000/api/v1/assistants/a-1", 200)
-    guard.journal_delete("DELETE", "http://127.0.0.1:3000/api/v1/document-store/store/s-1", 200)
-    assert gone == [("assistant", "a-1"), ("document_store", "s-1")]
 
 
 def test_cleanup_does_not_delete_again_what_a_test_deleted(run_cli):

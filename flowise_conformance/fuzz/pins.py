@@ -200,16 +200,13 @@ class Factory:
     def cleanup(self) -> list[str]:
         """Delete what the scope made; return what could not be deleted.
 
-        An object a fuzzed DELETE already removed (2xx) is gone even when the server answers the
-        cleanup's DELETE of the now unknown id with something other than 404 (Flowise 3.1.4: 500).
+        ``Tracker.delete`` reads each object back first, so one a fuzzed DELETE removed is found
+        gone without a second DELETE (Flowise 3.1.4 answers that one 500), and a fuzzed DELETE that
+        answered 2xx but deleted nothing is not believed: the object is deleted, or reported.
         """
         problems: list[str] = []
         for kind, obj_id in reversed(self.made):
-            found = self.tracker.delete(kind, obj_id)
-            if found and obj_id in self.deleted:
-                self.tracker.gone(kind, obj_id)
-                found = []
-            problems += found
+            problems += self.tracker.delete(kind, obj_id)
             self.ownership.disown(obj_id)
         self.made.clear()
         self.deleted.clear()

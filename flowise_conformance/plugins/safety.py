@@ -97,14 +97,20 @@ class Guard:
     predict_only: frozenset[str] = frozenset()
     run_prefix: str | None = None  # fc-<tag>-: names the run gives its objects
     intent_to: Callable[[str, str], None] | None = None  # journals a create about to be sent
-    deleted_to: Callable[[str, str], None] | None = None  # journals an owned kind's successful DELETE
+    resolved_to: Callable[[str], None] | None = None  # journals a create intent as not created (4xx)
+    # reads an object back (proof.Prover.read): a PUT/DELETE goes only to what carries the run's name
+    reader: Callable[[str, str], Any] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
+        from flowise_conformance.proof import write_operations
+
         self.origins.add(origin_of(self.base_url))
         self.base_path = urlsplit(self.base_url).path.rstrip("/")
         self.creates = collections()
-        self.created_ids: set[str] = set()  # ids this process saw created (their DELETEs are journaled)
+        self.writes = write_operations()
+        self.created_ids: set[str] = set()  # ids this process journaled from create answers
+        self.defects: list[str] = []  # create answers the run could not take as its own objects
 
     # -- decisions
     def api_path(self, url: str) -> str:
@@ -131,8 +137,11 @@ class Guard:
         if self.read_only:
             self.refuse(f"refused {method} {self.api_path(url)}: read-only mode sends no state-changing request; "
                         "mark the test @pytest.mark.mutating")
+        path = self.api_path(url)
+        if not self.is_api_write(method, path):
+            self.refuse(f"refused {method} {path}: no state-changing operation of the API has this path (a server "
+                        "id with '.', '..' or '/' resolved into another path?); nothing outside them is ever sent")
         if self.foreign:
-            path = self.api_path(url)
             named = set(_UUID.findall(path)) | {unquote(s) for s in path.split("/") if s}
             hit = sorted(named & self.foreign)
             if hit and method == "POST" and path.startswith("/api/v1/prediction/") and set(hit) <= self.predict_only:
@@ -140,6 +149,32 @@ class Guard:
             if hit:
                 self.refuse(f"refused {method} {path}: {hit[0]} is an object that existed on the target before "
                             "this run; the run never changes or deletes what it did not create")
+        self.prove_write(method, path)
+
+    def is_api_write(self, method: str, path: str) -> bool:
+        """A state-changing operation of the spec, each parameter one segment that is not a dot segment."""
+        if any(unquote(s) in (".", "..") for s in path.split("/")):
+            return False
+        return any(m == method and pattern.match(path) for m, pattern in self.writes)
+
+    def prove_write(self, method: str, path: str) -> None:
+        """A PUT/PATCH/DELETE of an owned kind's object goes out only when it reads back as the run's.
+
+        An object the server says is absent may be written (a not-found check) unless only its
+        list says so and the run got its id from a create answer: a hidden object is not absent.
+        """
+        from flowise_conformance.proof import ABSENT, OURS, written_object
+
+        found = written_object(method, path) if self.reader is not None else None
+        if found is None:
+            return
+        kind, obj_id = found
+        reading = self.reader(kind, obj_id)  # type: ignore[misc]
+        if reading.state == OURS or (reading.state == ABSENT and (reading.how == "item" or obj_id not in self.created_ids)):
+            return
+        why = reading.detail or f"its {kind} list does not show it, though a create of this run answered its id"
+        self.refuse(f"refused {method} {path}: cannot prove {kind} {obj_id} is an object of this run ({why}); "
+                    "the run changes only what it can prove it created")
 
     def remaining(self) -> float | None:
         if self.stop_deadline is None:
@@ -172,30 +207,40 @@ class Guard:
         self.intent_to(kind, name)
         return name
 
-    def journal_delete(self, method: str, url: str, status: int) -> None:
-        """A test's own successful DELETE is journaled too, so cleanup does not delete it again
-        (a second DELETE answers 500 on real Flowise and would read as an object left behind)."""
-        if method.upper() != "DELETE" or not 200 <= status < 300 or self.deleted_to is None:
-            return
-        from flowise_conformance.tracker import deleted_object
-
-        found = deleted_object(self.api_path(url))
-        if found and found[1] in self.created_ids:
-            self.deleted_to(*found)
-
     def journal_answer(self, kind: str, status: int, body: bytes, intent: str | None = None) -> None:
+        """A 2xx create answer's id is journaled; a 4xx answer closes the intent: nothing was created.
+
+        An id that existed before the run, or that cannot be one path segment, is not journaled
+        (a server defect, noted in ``defects``): the intent stays open, and the sweep looks for
+        the object by its name.
+        """
+        if 400 <= status < 500 and intent and self.resolved_to is not None:
+            self.resolved_to(intent)
+            return
         if not 200 <= status < 300 or len(body) > MAX_JOURNAL_BODY:
             return
         import json
+
+        from flowise_conformance.ids import UnsafeId, segment
 
         try:
             data = json.loads(body)
         except ValueError:
             return
-        if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"] and self.journal_to:
-            self.created_ids.add(data["id"])
-            name = intent or (data.get("name") if isinstance(data.get("name"), str) else None)
-            self.journal_to(kind, data["id"], name)
+        if not (isinstance(data, dict) and isinstance(data.get("id"), str) and self.journal_to):
+            return
+        obj_id = data["id"]
+        try:
+            segment(obj_id)
+        except UnsafeId:
+            self.defects.append(f"a {kind} create answered the id {obj_id!r:.80}, which cannot go into a URL")
+            return
+        if obj_id in self.foreign:
+            self.defects.append(f"a {kind} create answered the id {obj_id} of an object that existed before the run")
+            return
+        self.created_ids.add(obj_id)
+        name = intent or (data.get("name") if isinstance(data.get("name"), str) else None)
+        self.journal_to(kind, obj_id, name)
 
 
 _GUARD: Guard | None = None
@@ -303,8 +348,7 @@ def _before_httpx(g: Guard, request: Any) -> tuple[str | None, str | None]:
 
 def _after_httpx(g: Guard, request: Any, response: Any, kind: str | None, intent: str | None,
                  stream_type: type) -> Any:
-    """Journal a delete at once, a create once its answer is read (``stream_type`` wraps the body)."""
-    g.journal_delete(request.method, str(request.url), response.status_code)
+    """Journal a create once its answer is read (``stream_type`` wraps the body)."""
     if kind:
         status = response.status_code
         response.stream = stream_type(response.stream, _Collector(
@@ -339,6 +383,7 @@ def _install_patches() -> None:
     _originals["httpx_async"] = async_orig
     httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
     httpx.AsyncHTTPTransport.handle_async_request = handle_async_request  # type: ignore[method-assign]
+    _no_redirects_on_writes()
     try:
         from requests.adapters import HTTPAdapter
     except ImportError:
@@ -359,7 +404,6 @@ def _install_patches() -> None:
         body = request.body.encode() if isinstance(request.body, str) else request.body
         intent = g.intent(kind, body if isinstance(body, bytes) else None) if kind else None
         response = req_orig(self, request, stream, timeout, *args, **kwargs)
-        g.journal_delete(request.method or "", request.url or "", response.status_code)
         if kind and not stream:
             g.journal_answer(kind, response.status_code, response.content, intent)
         return response
@@ -368,7 +412,51 @@ def _install_patches() -> None:
     HTTPAdapter.send = send  # type: ignore[method-assign]
 
 
+def _no_redirects_on_writes() -> None:
+    """No client follows a redirect of a POST, PUT, PATCH or DELETE: the 3xx is the answer.
+
+    A 307/308 repeats the write at the new URL, possibly another object of the same target,
+    which the check of the first URL never saw. httpx clients and requests sessions (schemathesis,
+    its auth checks, the Python SDK) are covered here; Node's fetch in node_fetch_guard.cjs.
+    """
+    sync_send, async_send = httpx.Client.send, httpx.AsyncClient.send
+
+    def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if _GUARD is not None and request.method.upper() in UNSAFE_METHODS:
+            kwargs["follow_redirects"] = False
+        return sync_send(self, request, *args, **kwargs)
+
+    async def async_send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if _GUARD is not None and request.method.upper() in UNSAFE_METHODS:
+            kwargs["follow_redirects"] = False
+        return await async_send(self, request, *args, **kwargs)
+
+    _originals["httpx_client_send"], _originals["httpx_async_client_send"] = sync_send, async_send
+    httpx.Client.send = send  # type: ignore[method-assign]
+    httpx.AsyncClient.send = async_send  # type: ignore[method-assign]
+    try:
+        import requests
+    except ImportError:
+        return
+    session_send = requests.Session.send
+
+    def requests_send(self: Any, request: Any, **kwargs: Any) -> Any:
+        if _GUARD is not None and (request.method or "").upper() in UNSAFE_METHODS:
+            kwargs["allow_redirects"] = False
+        return session_send(self, request, **kwargs)
+
+    _originals["requests_session_send"] = session_send
+    requests.Session.send = requests_send  # type: ignore[method-assign]
+
+
 def _remove_patches() -> None:
+    if "httpx_client_send" in _originals:
+        httpx.Client.send = _originals.pop("httpx_client_send")  # type: ignore[method-assign]
+        httpx.AsyncClient.send = _originals.pop("httpx_async_client_send")  # type: ignore[method-assign]
+    if "requests_session_send" in _originals:
+        import requests
+
+        requests.Session.send = _originals.pop("requests_session_send")  # type: ignore[method-assign]
     if "httpx" in _originals:
         httpx.HTTPTransport.handle_request = _originals.pop("httpx")  # type: ignore[method-assign]
         httpx.AsyncHTTPTransport.handle_async_request = _originals.pop("httpx_async")  # type: ignore[method-assign]
@@ -559,28 +647,52 @@ def _plugin_state(config: pytest.Config) -> dict[str, Any]:
     return config.stash.get(_state_key, {})
 
 
-def _foreign_ids(target: Any) -> frozenset[str]:
-    """Ids of what is on the target before the run creates anything (GETs of the collections)."""
-    from flowise_conformance.client import FlowiseClient, json_or_none
+# the capability a target declares false when it has no such collection (its list may then answer 404)
+CAPABILITY_OF = {"chatflow": "chatflows", "tool": "tools", "variable": "variables", "assistant": "assistants",
+                 "document_store": "document_store"}
 
-    paths = list(collections()) + list(EXTRA_LISTS.values())
+
+class InventoryFailed(HarnessError):
+    """The start-of-run list of the target's objects failed: the guard cannot know what is not the run's."""
+
+
+def _foreign_ids(target: Any) -> frozenset[str]:
+    """Ids of what is on the target before the run creates anything (GETs of the collections).
+
+    Raises InventoryFailed when a list the run writes to does not answer 200 with a list (an
+    error, a redirect, a timeout): the guard would be blind. A 404/405 is accepted only for the
+    lists the run never writes to (API keys, credentials) and collections the target declares
+    unsupported.
+    """
+    from flowise_conformance.client import FlowiseClient
+    from flowise_conformance.proof import listed
+
+    optional = set(EXTRA_LISTS.values()) | {path for path, kind in collections().items()
+                                            if not target.supports(CAPABILITY_OF.get(kind, kind))}
     found: set[str] = set()
     client = FlowiseClient(target)
     try:
-        for path in paths:
+        for path in list(collections()) + list(EXTRA_LISTS.values()):
             try:
                 response = client.get(path)
-            except Exception:  # noqa: BLE001 - an unreachable list only narrows the guard
+            except Exception as exc:  # noqa: BLE001 - a timeout, a reset: the guard cannot know
+                raise InventoryFailed(_inventory_line(path, str(exc))) from None
+            entries = listed(response)
+            if entries is None and path in optional and response.status_code in (404, 405):
                 continue
-            data = json_or_none(response) if response.status_code == 200 else None
-            if isinstance(data, dict):
-                data = data.get("data")
-            for entry in data if isinstance(data, list) else []:
-                if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
-                    found.add(entry["id"])
+            if entries is None:
+                why = (f"answered {response.status_code}" + (" (a redirect)" if response.is_redirect else "")
+                       if response.status_code != 200 else "did not answer a JSON list")
+                raise InventoryFailed(_inventory_line(path, why))
+            found.update(e["id"] for e in entries if isinstance(e.get("id"), str) and e["id"])
     finally:
         client.close()
     return frozenset(found)
+
+
+def _inventory_line(path: str, why: str) -> str:
+    return (f"cannot list what is on the target before the run: GET {path} {why}; without that list the run "
+            "cannot tell the target's objects from its own, so it sends nothing (fix the target, or use --read-only)")
 
 
 class _XdistHooks:
@@ -637,7 +749,12 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         if run is not None:
             run.journal.run_started(run.run_id, target.base_url)
-        foreign = frozenset() if read_only else _foreign_ids(target)
+        try:
+            foreign = frozenset() if read_only else _foreign_ids(target)
+        except InventoryFailed as exc:
+            pytest.exit(f"flowise-conformance: {redact(str(exc))}", returncode=2)
+        if run is not None and foreign:
+            run.journal.inventory(sorted(foreign))
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistHooks(foreign), "fc-safety-xdist")
     journal_to = None
@@ -646,11 +763,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
         journal = run.journal
         journal_to = lambda kind, obj_id, name: journal.created(kind, obj_id, delete_path(kind, obj_id), name)  # noqa: E731
+    reader = None
+    if run is not None:
+        from flowise_conformance.client import FlowiseClient
+        from flowise_conformance.proof import Prover
+
+        reader_client = FlowiseClient(target)
+        mine["reader_client"] = reader_client
+        reader = Prover(reader_client, run.tag).read
     _GUARD = Guard(target.base_url, read_only=read_only, foreign=foreign, journal_to=journal_to,
                    predict_only=frozenset(target.fixtures.values()),
                    run_prefix=f"fc-{run.tag}-" if run is not None else None,
                    intent_to=run.journal.creating if run is not None else None,
-                   deleted_to=run.journal.deleted if run is not None else None)
+                   resolved_to=run.journal.resolved if run is not None else None,
+                   reader=reader)
     _install_patches()
     _guard_node_processes(_GUARD, mine)
     _install_log_redaction()
@@ -705,6 +831,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if mine is None:
         return
     _unguard_node_processes(mine)
+    if mine.get("reader_client") is not None:
+        mine.pop("reader_client").close()
     _scrub(config)
     _INTERRUPTS.remove()
     _remove_patches()

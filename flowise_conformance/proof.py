@@ -1,0 +1,139 @@
+"""Proof that an object is this run's: read it back and find the run's name in what the server says.
+
+An id the run journaled is not proof enough: a server can answer a create with another object's
+id (an upsert, a wrong row), hide objects from its lists, or answer a DELETE with 2xx and delete
+nothing. So before any PUT or DELETE of an object of a kind the run owns (by the run's guard,
+its tracker, the end-of-run sweep and ``flowise-conformance cleanup`` alike), the object is read
+back: GET of the item, else (no such GET, or an answer that is neither 2xx nor 404, as Flowise
+gives for some unknown ids) its collection's list. It is the run's only when what the server
+answers carries the run's unique name (``fc-<tag>-`` or, for identifier names, ``fc_<tag>_``).
+After a DELETE, the same read-back confirms the object is gone.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flowise_conformance.client import FlowiseClient, json_or_none
+
+OURS, ABSENT, OTHER, UNKNOWN = "ours", "absent", "other", "unknown"
+READ_BY_LIST = frozenset({"variable"})  # the API has no GET of one variable
+
+
+@dataclass(frozen=True)
+class Reading:
+    state: str  # OURS | ABSENT | OTHER | UNKNOWN
+    how: str  # "item" (GET of the item) or "list" (its collection's list)
+    name: str | None = None  # the name the server gives the object
+    detail: str = ""
+
+
+def run_marks(tag: str) -> tuple[str, str]:
+    """The name prefixes of one run's objects."""
+    return f"fc-{tag}-", f"fc_{tag}_"
+
+
+def shown_name(obj: dict[str, Any]) -> str | None:
+    """The object's name as the server shows it (an assistant's is inside its ``details`` JSON)."""
+    if isinstance(obj.get("name"), str):
+        return obj["name"]
+    details = obj.get("details")
+    if isinstance(details, str):
+        try:
+            details = json.loads(details)
+        except ValueError:
+            return None
+    return details.get("name") if isinstance(details, dict) and isinstance(details.get("name"), str) else None
+
+
+def listed(response: Any) -> list[dict[str, Any]] | None:
+    """The objects of a list answer (a JSON array, or ``{"data": [...]}``); None when it is not one."""
+    if response.status_code != 200:
+        return None
+    data = json_or_none(response)
+    if isinstance(data, dict):
+        data = data.get("data")
+    return [o for o in data if isinstance(o, dict)] if isinstance(data, list) else None
+
+
+class Prover:
+    """Reads objects back through one client and says whose they are."""
+
+    def __init__(self, client: FlowiseClient, tag: str) -> None:
+        self.client = client
+        self.marks = run_marks(tag)
+
+    def classify(self, obj: dict[str, Any], how: str) -> Reading:
+        name = shown_name(obj)
+        text = json.dumps(obj, ensure_ascii=False)
+        if any(mark in text for mark in self.marks):
+            return Reading(OURS, how, name)
+        return Reading(OTHER, how, name, f"the server shows it as {name!r}, which is not a name of this run")
+
+    def read(self, kind: str, obj_id: str) -> Reading:
+        """What the server says about one object (never raises for trouble with the target)."""
+        from flowise_conformance.ids import UnsafeId
+        from flowise_conformance.tracker import DELETE_PATHS, delete_path
+
+        try:
+            path = delete_path(kind, obj_id)
+        except UnsafeId:
+            return Reading(UNKNOWN, "item", None, f"the id {obj_id!r:.80} cannot go into a URL")
+        if kind not in READ_BY_LIST:
+            try:
+                response = self.client.get(path)
+            except Exception as exc:  # noqa: BLE001 - a refusal, a timeout: nothing is proven
+                return Reading(UNKNOWN, "item", None, f"GET {path}: {exc}")
+            if response.status_code == 404:
+                return Reading(ABSENT, "item")
+            body = json_or_none(response) if response.status_code == 200 else None
+            if isinstance(body, dict):
+                if body.get("id") not in (None, obj_id):
+                    return Reading(UNKNOWN, "item", None, f"GET {path} answered another object ({body.get('id')!r:.80})")
+                return self.classify(body, "item")
+        return self.read_from_list(DELETE_PATHS[kind].rsplit("/", 1)[0], obj_id)
+
+    def read_from_list(self, collection: str, obj_id: str) -> Reading:
+        try:
+            objects = listed(self.client.get(collection))
+        except Exception as exc:  # noqa: BLE001
+            return Reading(UNKNOWN, "list", None, f"GET {collection}: {exc}")
+        if objects is None:
+            return Reading(UNKNOWN, "list", None, f"GET {collection} did not answer a list")
+        for obj in objects:
+            if obj.get("id") == obj_id:
+                return self.classify(obj, "list")
+        return Reading(ABSENT, "list")
+
+
+def written_object(method: str, api_path: str) -> tuple[str, str] | None:
+    """(kind, id) of the owned object a PUT, PATCH or DELETE of this path changes, if any.
+
+    An item of ``tracker.DELETE_PATHS``, or the chatflow whose messages ``DELETE /chatmessage/{id}``
+    deletes.
+    """
+    from urllib.parse import unquote
+
+    from flowise_conformance.tracker import deleted_object
+
+    if method.upper() not in ("PUT", "PATCH", "DELETE"):
+        return None
+    rest = api_path[len("/api/v1/chatmessage/"):]
+    if method.upper() == "DELETE" and api_path.startswith("/api/v1/chatmessage/") and rest and "/" not in rest:
+        return "chatflow", unquote(rest)
+    return deleted_object(api_path)
+
+
+def write_operations() -> list[tuple[str, "re.Pattern[str]"]]:
+    """(method, path pattern) of every state-changing operation of the spec; a parameter is one segment."""
+    from flowise_conformance.spec import load_spec
+
+    out = []
+    for template, operations in (load_spec().get("paths") or {}).items():
+        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+        for method in operations or {}:
+            if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+                out.append((method.upper(), pattern))
+    return out
