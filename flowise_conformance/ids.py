@@ -9,6 +9,7 @@ change the path once decoded is refused as a server defect (``UnsafeId``) and ne
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -32,8 +33,6 @@ def _why_unsafe(value: str) -> str | None:
             return "it is a dot segment (it would name the collection or its parent)"
         if any(sep in decoded for sep in _SEPARATORS):
             return "it contains a path separator, '?' or '#' (it would change the path)"
-        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in decoded):
-            return "it contains a control character"
         decoded, before = unquote(decoded), decoded
         if decoded == before:
             return None
@@ -42,7 +41,7 @@ def _why_unsafe(value: str) -> str | None:
 
 def segment(obj_id: Any, what: str = "id") -> str:
     """``obj_id`` as one encoded path segment; raises UnsafeId when it cannot be one."""
-    if not isinstance(obj_id, (str, int)) or isinstance(obj_id, bool):
+    if not isinstance(obj_id, (str, int, uuid.UUID)) or isinstance(obj_id, bool):
         raise UnsafeId(f"The server answered an unusable {what}", "a string id",
                        f"{type(obj_id).__name__} {obj_id!r:.80}")
     text = str(obj_id)

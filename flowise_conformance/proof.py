@@ -25,7 +25,7 @@ READ_BY_LIST = frozenset({"variable"})  # the API has no GET of one variable
 @dataclass(frozen=True)
 class Reading:
     state: str  # OURS | ABSENT | OTHER | UNKNOWN
-    how: str  # "item" (GET of the item) or "list" (its collection's list)
+    how: str  # "item" (GET of the item), "list" (its collection's list), "id" (not readable: an unusable id)
     name: str | None = None  # the name the server gives the object
     detail: str = ""
 
@@ -80,7 +80,7 @@ class Prover:
         try:
             path = delete_path(kind, obj_id)
         except UnsafeId:
-            return Reading(UNKNOWN, "item", None, f"the id {obj_id!r:.80} cannot go into a URL")
+            return Reading(UNKNOWN, "id", None, f"the id {obj_id!r:.80} cannot go into a URL")
         if kind not in READ_BY_LIST:
             try:
                 response = self.client.get(path)

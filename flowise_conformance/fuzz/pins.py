@@ -24,6 +24,7 @@ from flowise_conformance.client import FlowiseClient, json_or_none
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.fuzz.guard import Ownership
+from flowise_conformance.ids import item_path
 from flowise_conformance.tracker import Tracker, delete_path
 
 PIN_SHARE = 4  # of every 4 cases, 3 are pinned to an owned object and 1 keeps its generated id
@@ -154,7 +155,7 @@ class Factory:
     def message(self) -> dict[str, Any]:
         """A prediction's answer on an owned chatflow: {chatflowid, chatId, chatMessageId, ...}."""
         flow = self.chatflow()
-        response = self.api.post(f"prediction/{flow['id']}", json={"question": "fuzz setup"})
+        response = self.api.post(item_path("prediction", flow["id"]), json={"question": "fuzz setup"})
         answer = json_or_none(response)
         if response.status_code != 200 or not isinstance(answer, dict) or not isinstance(answer.get("chatMessageId"), str):
             raise HarnessError(f"fuzz setup: a prediction on an owned chatflow answered {response.status_code}")
@@ -163,7 +164,7 @@ class Factory:
 
     def feedback(self) -> dict[str, Any]:
         message = self.message()
-        response = self.api.post(f"feedback/{message['chatflowid']}",
+        response = self.api.post(item_path("feedback", message["chatflowid"]),
                                  json={"messageId": message["chatMessageId"], "rating": "THUMBS_UP"})
         created = json_or_none(response)
         if response.status_code != 200 or not isinstance(created, dict) or not isinstance(created.get("id"), str):

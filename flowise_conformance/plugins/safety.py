@@ -110,6 +110,7 @@ class Guard:
         self.creates = collections()
         self.writes = write_operations()
         self.created_ids: set[str] = set()  # ids this process journaled from create answers
+        self.deleted_ids: set[str] = set()  # ids whose DELETE this process saw answered 2xx or 404
         self.defects: list[str] = []  # create answers the run could not take as its own objects
 
     # -- decisions
@@ -160,17 +161,22 @@ class Guard:
     def prove_write(self, method: str, path: str) -> None:
         """A PUT/PATCH/DELETE of an owned kind's object goes out only when it reads back as the run's.
 
-        An object the server says is absent may be written (a not-found check) unless only its
-        list says so and the run got its id from a create answer: a hidden object is not absent.
+        An object the server says is absent may be written (a not-found check), unless only its list
+        says so and the run got its id from a create answer and never deleted it: a hidden object is
+        not absent. An id the run made up (a fuzzer's) that no GET can carry is a probe: it is sent
+        encoded, as the one segment the spec allows.
         """
-        from flowise_conformance.proof import ABSENT, OURS, written_object
+        from flowise_conformance.proof import ABSENT, OURS, UNKNOWN, written_object
 
         found = written_object(method, path) if self.reader is not None else None
         if found is None:
             return
         kind, obj_id = found
         reading = self.reader(kind, obj_id)  # type: ignore[misc]
-        if reading.state == OURS or (reading.state == ABSENT and (reading.how == "item" or obj_id not in self.created_ids)):
+        made_up = obj_id not in self.created_ids
+        if reading.state == OURS or (reading.state == UNKNOWN and reading.how == "id" and made_up):
+            return
+        if reading.state == ABSENT and (reading.how == "item" or made_up or obj_id in self.deleted_ids):
             return
         why = reading.detail or f"its {kind} list does not show it, though a create of this run answered its id"
         self.refuse(f"refused {method} {path}: cannot prove {kind} {obj_id} is an object of this run ({why}); "
@@ -206,6 +212,16 @@ class Guard:
         name = found.group().decode()
         self.intent_to(kind, name)
         return name
+
+    def saw_answer(self, method: str, url: str, status: int) -> None:
+        """Remember an owned object whose DELETE was answered 2xx or 404 (it may read back absent)."""
+        from flowise_conformance.proof import written_object
+
+        if method.upper() == "DELETE" and (200 <= status < 300 or status == 404):
+            found = written_object("DELETE", self.api_path(url))
+            if found is not None:
+                with self._lock:
+                    self.deleted_ids.add(found[1])
 
     def journal_answer(self, kind: str, status: int, body: bytes, intent: str | None = None) -> None:
         """A 2xx create answer's id is journaled; a 4xx answer closes the intent: nothing was created.
@@ -349,6 +365,7 @@ def _before_httpx(g: Guard, request: Any) -> tuple[str | None, str | None]:
 def _after_httpx(g: Guard, request: Any, response: Any, kind: str | None, intent: str | None,
                  stream_type: type) -> Any:
     """Journal a create once its answer is read (``stream_type`` wraps the body)."""
+    g.saw_answer(request.method, str(request.url), response.status_code)
     if kind:
         status = response.status_code
         response.stream = stream_type(response.stream, _Collector(
@@ -404,6 +421,7 @@ def _install_patches() -> None:
         body = request.body.encode() if isinstance(request.body, str) else request.body
         intent = g.intent(kind, body if isinstance(body, bytes) else None) if kind else None
         response = req_orig(self, request, stream, timeout, *args, **kwargs)
+        g.saw_answer(request.method or "", request.url or "", response.status_code)
         if kind and not stream:
             g.journal_answer(kind, response.status_code, response.content, intent)
         return response

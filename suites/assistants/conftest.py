@@ -15,6 +15,7 @@ import pytest
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.tracker import Tracker
+from flowise_conformance.ids import item_path
 
 
 def details_text(name: str, **extra: Any) -> str:
@@ -54,7 +55,7 @@ def put_assistant(api: FlowiseClient) -> Callable[[str, dict[str, Any]], httpx.R
     def put(assistant_id: str, body: dict[str, Any]) -> httpx.Response:
         if "type" in body and body["type"] != "CUSTOM":
             raise HarnessError("refusing to PUT a non-CUSTOM type: real Flowise would call the OpenAI API later")
-        return api.put(f"assistants/{assistant_id}", json=body)
+        return api.put(item_path("assistants", assistant_id), json=body)
 
     return put
 

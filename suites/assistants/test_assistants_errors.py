@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("assistants")]
 
@@ -14,7 +15,7 @@ pytestmark = [pytest.mark.resource("assistants")]
 @pytest.mark.level("MUST")
 def test_get_unknown_assistant_is_404(api):
     """GET /assistants/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.get(f"assistants/{uuid.uuid4()}")
+    response = api.get(item_path("assistants", uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -32,7 +33,7 @@ def test_update_unknown_assistant_is_404(put_assistant):
 @pytest.mark.mutating
 def test_delete_unknown_assistant_is_404(api):
     """DELETE /assistants/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.delete(f"assistants/{uuid.uuid4()}")
+    response = api.delete(item_path("assistants", uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)
 

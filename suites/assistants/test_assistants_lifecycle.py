@@ -7,6 +7,7 @@ import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("assistants"), pytest.mark.mutating]
 
@@ -33,7 +34,7 @@ def test_created_assistant_matches_the_assistant_schema(assistant):
 @pytest.mark.level("MUST")
 def test_get_returns_the_created_assistant(api, assistant):
     """GET /assistants/{id} answers 200 with the assistant as created."""
-    response = api.get(f"assistants/{assistant['id']}")
+    response = api.get(item_path("assistants", assistant['id']))
     expect_status(response, 200)
     got = expect_json(response)
     assert isinstance(got, dict), f"GET /assistants/{{id}} must answer a JSON object, got {type(got).__name__}"
@@ -54,7 +55,7 @@ def test_update_persists(api, assistant, put_assistant):
     details["name"] = f"{details['name']}-renamed"
     new_details = json.dumps(details)
     expect_status(put_assistant(assistant["id"], {"details": new_details}), 200)
-    again = api.get(f"assistants/{assistant['id']}")
+    again = api.get(item_path("assistants", assistant['id']))
     expect_status(again, 200)
     got = expect_json(again)
     assert got.get("details") == new_details, f"after PUT the details are {got.get('details')!r}"
@@ -75,7 +76,7 @@ def test_update_answers_the_updated_assistant(assistant, put_assistant):
 def test_update_changes_only_the_fields_sent(api, assistant, put_assistant):
     """PUT /assistants/{id} with only iconSrc keeps details, credential and type as they were."""
     expect_status(put_assistant(assistant["id"], {"iconSrc": "https://example.invalid/fc-icon.png"}), 200)
-    got = expect_json(api.get(f"assistants/{assistant['id']}"))
+    got = expect_json(api.get(item_path("assistants", assistant['id'])))
     for field in ("details", "credential", "type"):
         assert got.get(field) == assistant[field], f"{field}: {got.get(field)!r} after a PUT that did not send it, was {assistant[field]!r}"
 
@@ -83,8 +84,8 @@ def test_update_changes_only_the_fields_sent(api, assistant, put_assistant):
 @pytest.mark.level("MUST")
 def test_get_after_delete_is_404(api, assistant, tracker):
     """DELETE /assistants/{id} answers 200, and the assistant is then gone (GET answers 404)."""
-    expect_status(api.delete(f"assistants/{assistant['id']}"), 200)
-    gone = api.get(f"assistants/{assistant['id']}")
+    expect_status(api.delete(item_path("assistants", assistant['id'])), 200)
+    gone = api.get(item_path("assistants", assistant['id']))
     if gone.status_code == 404:
         tracker.gone("assistant", assistant["id"])
     expect_status(gone, 404, why="a deleted assistant must no longer be served")
@@ -93,13 +94,13 @@ def test_get_after_delete_is_404(api, assistant, tracker):
 @pytest.mark.level("MUST")
 def test_deleted_assistant_is_not_listed(api, assistant, listed_assistants):
     """After DELETE /assistants/{id}, GET /assistants no longer lists the assistant."""
-    expect_status(api.delete(f"assistants/{assistant['id']}"), 200)
+    expect_status(api.delete(item_path("assistants", assistant['id'])), 200)
     assert assistant["id"] not in {a.get("id") for a in listed_assistants()}, "deleted assistant still listed"
 
 
 @pytest.mark.level("SHOULD")
 def test_delete_answers_a_delete_result(api, assistant):
     """DELETE /assistants/{id} answers the documented DeleteResult object ({affected, raw?})."""
-    response = api.delete(f"assistants/{assistant['id']}")
+    response = api.delete(item_path("assistants", assistant['id']))
     expect_status(response, 200)
     expect_schema(expect_json(response), "DeleteResult", "DELETE /assistants/{id} answer")

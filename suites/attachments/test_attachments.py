@@ -13,6 +13,7 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("attachments"), pytest.mark.requires("attachments"), pytest.mark.mutating]
 
@@ -29,7 +30,7 @@ def upload_flow(create_chatflow):  # noqa: ANN001, ANN201
 
 def attach(client, flow_id, files, data=None):  # noqa: ANN001, ANN201
     """POST /attachments/{flow_id}/{new chat id} with multipart ``files`` (and form ``data``)."""
-    return client.post(f"attachments/{flow_id}/fc-chat-{uuid.uuid4()}", files=files, data=data)
+    return client.post(item_path("attachments", flow_id, f"fc-chat-{uuid.uuid4()}"), files=files, data=data)
 
 
 def one_attachment(response):  # noqa: ANN001, ANN201

@@ -8,13 +8,14 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.errors import HarnessError
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows")]
 
 
 def _by_key(anon, key: str, **params) -> set[str]:
     """Ids listed for ``key`` (the key is only in the URL, which every report redacts)."""
-    response = anon.get(f"chatflows/apikey/{quote(key, safe='')}", params=params)
+    response = anon.get(item_path("chatflows/apikey", key), params=params)
     expect_status(response, 200)
     listed = expect_json(response)
     assert isinstance(listed, list), f"the answer must be a JSON array, got {type(listed).__name__}"
@@ -22,7 +23,7 @@ def _by_key(anon, key: str, **params) -> set[str]:
 
 
 def _bind(api, flow: dict, key_id: str) -> None:
-    response = api.put(f"chatflows/{flow['id']}", json={"apikeyid": key_id})
+    response = api.put(item_path("chatflows", flow['id']), json={"apikeyid": key_id})
     if response.status_code != 200:
         raise HarnessError(f"could not bind a chatflow to an API key: PUT answered {response.status_code}")
 

@@ -5,12 +5,13 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 
 
 def _delete(api, flow_id: str):
-    response = api.delete(f"chatflows/{flow_id}")
+    response = api.delete(item_path("chatflows", flow_id))
     expect_status(response, 200)
     return response
 
@@ -37,12 +38,12 @@ def test_deleted_chatflow_is_no_longer_listed(api, chatflow):
 @pytest.mark.requires("chatmessage")
 def test_delete_takes_the_messages_along(api, chatflow):
     """After DELETE of a chatflow that has messages, GET /chatmessage/{id} no longer serves them: 404."""
-    answer = api.post(f"prediction/{chatflow['id']}", json={"question": "soon deleted"})
+    answer = api.post(item_path("prediction", chatflow['id']), json={"question": "soon deleted"})
     expect_status(answer, 200)
-    before = api.get(f"chatmessage/{chatflow['id']}")
+    before = api.get(item_path("chatmessage", chatflow['id']))
     expect_status(before, 200)
     assert expect_json(before), "the prediction left no messages to delete (precondition)"
     _delete(api, chatflow["id"])
-    after = api.get(f"chatmessage/{chatflow['id']}")
+    after = api.get(item_path("chatmessage", chatflow['id']))
     expect_status(after, 404, why="the messages of a deleted chatflow must be gone with it")
     expect_error_shape(after)

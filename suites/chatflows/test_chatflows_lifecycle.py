@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 
@@ -29,7 +30,7 @@ def test_create_returns_the_chatflow_with_an_id(api, tracker, new_name):
 @pytest.mark.level("MUST")
 def test_get_returns_the_created_chatflow(api, chatflow):
     """GET /chatflows/{id} answers 200 with the chatflow as created."""
-    response = api.get(f"chatflows/{chatflow['id']}")
+    response = api.get(item_path("chatflows", chatflow['id']))
     expect_status(response, 200)
     got = expect_json(response)
     for field in ("id", "name", "flowData", "type"):
@@ -50,9 +51,9 @@ def test_created_chatflow_is_listed(api, chatflow):
 def test_update_persists(api, chatflow, new_name):
     """PUT /chatflows/{id} changes the name, and a later GET shows the new name."""
     renamed = new_name("renamed")
-    response = api.put(f"chatflows/{chatflow['id']}", json={"name": renamed})
+    response = api.put(item_path("chatflows", chatflow['id']), json={"name": renamed})
     expect_status(response, 200)
-    again = expect_json(api.get(f"chatflows/{chatflow['id']}"))
+    again = expect_json(api.get(item_path("chatflows", chatflow['id'])))
     assert again.get("name") == renamed, f"after PUT the name is {again.get('name')!r}, expected {renamed!r}"
     assert again.get("flowData") == chatflow["flowData"], "PUT of the name alone must keep flowData"
 
@@ -60,9 +61,9 @@ def test_update_persists(api, chatflow, new_name):
 @pytest.mark.level("MUST")
 def test_get_after_delete_is_404(api, chatflow, tracker):
     """DELETE /chatflows/{id} answers 200, and the chatflow is then gone (GET answers 404)."""
-    response = api.delete(f"chatflows/{chatflow['id']}")
+    response = api.delete(item_path("chatflows", chatflow['id']))
     expect_status(response, 200)
-    gone = api.get(f"chatflows/{chatflow['id']}")
+    gone = api.get(item_path("chatflows", chatflow['id']))
     if gone.status_code == 404:
         tracker.gone("chatflow", chatflow["id"])
     expect_status(gone, 404, why="a deleted chatflow must no longer be served")
@@ -71,6 +72,6 @@ def test_get_after_delete_is_404(api, chatflow, tracker):
 @pytest.mark.level("MUST")
 def test_get_unknown_chatflow_is_404(api):
     """GET /chatflows/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.get(f"chatflows/{uuid.uuid4()}")
+    response = api.get(item_path("chatflows", uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)

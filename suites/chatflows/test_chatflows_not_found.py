@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows")]
 
@@ -14,7 +15,7 @@ pytestmark = [pytest.mark.resource("chatflows")]
 @pytest.mark.mutating
 def test_update_unknown_chatflow_is_404(api, new_name):
     """PUT /chatflows/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.put(f"chatflows/{uuid.uuid4()}", json={"name": new_name("ghost")})
+    response = api.put(item_path("chatflows", uuid.uuid4()), json={"name": new_name("ghost")})
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -23,7 +24,7 @@ def test_update_unknown_chatflow_is_404(api, new_name):
 @pytest.mark.mutating
 def test_delete_unknown_chatflow_is_404(api):
     """DELETE /chatflows/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.delete(f"chatflows/{uuid.uuid4()}")
+    response = api.delete(item_path("chatflows", uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -39,7 +40,7 @@ def test_get_malformed_chatflow_id_is_400_or_404(api):
 @pytest.mark.level("SHOULD")
 def test_streaming_probe_of_unknown_chatflow_is_404(anon):
     """GET /chatflows-streaming/{id} with an id that does not exist answers 404 with the error shape."""
-    response = anon.get(f"chatflows-streaming/{uuid.uuid4()}")
+    response = anon.get(item_path("chatflows-streaming", uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -47,6 +48,6 @@ def test_streaming_probe_of_unknown_chatflow_is_404(anon):
 @pytest.mark.level("SHOULD")
 def test_uploads_probe_of_unknown_chatflow_is_404(anon):
     """GET /chatflows-uploads/{id} with an id that does not exist answers 404 with the error shape."""
-    response = anon.get(f"chatflows-uploads/{uuid.uuid4()}")
+    response = anon.get(item_path("chatflows-uploads", uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)

@@ -5,6 +5,7 @@ import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 
@@ -12,7 +13,7 @@ pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 @pytest.mark.level("MUST")
 def test_chatflow_matches_the_schema(api, chatflow):
     """GET /chatflows/{id} answers a body valid against the Chatflow schema."""
-    response = api.get(f"chatflows/{chatflow['id']}")
+    response = api.get(item_path("chatflows", chatflow['id']))
     expect_status(response, 200)
     expect_schema(expect_json(response), "Chatflow", f"GET /chatflows/{chatflow['id']}")
 
@@ -20,7 +21,7 @@ def test_chatflow_matches_the_schema(api, chatflow):
 @pytest.mark.level("MUST")
 def test_streaming_probe_answers_is_streaming(anon, chatflow):
     """GET /chatflows-streaming/{id} answers anyone (no key) 200 {isStreaming: boolean}."""
-    response = anon.get(f"chatflows-streaming/{chatflow['id']}")
+    response = anon.get(item_path("chatflows-streaming", chatflow['id']))
     expect_status(response, 200, why="the streaming probe is public")
     expect_schema(expect_json(response), "ChatflowStreaming", "GET /chatflows-streaming/{id}")
 
@@ -28,6 +29,6 @@ def test_streaming_probe_answers_is_streaming(anon, chatflow):
 @pytest.mark.level("SHOULD")
 def test_uploads_probe_answers_the_upload_configuration(anon, chatflow):
     """GET /chatflows-uploads/{id} answers anyone (no key) 200 with the UploadsConfig fields."""
-    response = anon.get(f"chatflows-uploads/{chatflow['id']}")
+    response = anon.get(item_path("chatflows-uploads", chatflow['id']))
     expect_status(response, 200, why="the uploads probe is public")
     expect_schema(expect_json(response), "UploadsConfig", "GET /chatflows-uploads/{id}")

@@ -5,6 +5,7 @@ import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
 from flowise_conformance.flows import direct_reply_agentflow
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 
@@ -13,7 +14,7 @@ pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 def test_update_answers_the_updated_chatflow(api, chatflow, new_name):
     """PUT /chatflows/{id} answers 200 with the chatflow as updated: same id, the new name."""
     renamed = new_name("renamed")
-    response = api.put(f"chatflows/{chatflow['id']}", json={"name": renamed})
+    response = api.put(item_path("chatflows", chatflow['id']), json={"name": renamed})
     expect_status(response, 200)
     body = expect_json(response)
     assert body.get("id") == chatflow["id"], f"PUT answered id {body.get('id')!r}, expected {chatflow['id']!r}"
@@ -24,8 +25,8 @@ def test_update_answers_the_updated_chatflow(api, chatflow, new_name):
 def test_update_of_flow_data_keeps_name_and_type(api, chatflow):
     """PUT of flowData alone stores the new flowData and keeps name and type (a later GET shows both)."""
     changed = direct_reply_agentflow("Changed: {{ question }}")
-    expect_status(api.put(f"chatflows/{chatflow['id']}", json={"flowData": changed}), 200)
-    again = api.get(f"chatflows/{chatflow['id']}")
+    expect_status(api.put(item_path("chatflows", chatflow['id']), json={"flowData": changed}), 200)
+    again = api.get(item_path("chatflows", chatflow['id']))
     expect_status(again, 200)
     stored = expect_json(again)
     assert stored.get("flowData") == changed, "the new flowData was not stored"
@@ -36,8 +37,8 @@ def test_update_of_flow_data_keeps_name_and_type(api, chatflow):
 @pytest.mark.level("MUST")
 def test_update_of_category_keeps_flow_data(api, chatflow):
     """PUT of an optional field (category) stores it and keeps name and flowData."""
-    expect_status(api.put(f"chatflows/{chatflow['id']}", json={"category": "fc-category"}), 200)
-    again = api.get(f"chatflows/{chatflow['id']}")
+    expect_status(api.put(item_path("chatflows", chatflow['id']), json={"category": "fc-category"}), 200)
+    again = api.get(item_path("chatflows", chatflow['id']))
     expect_status(again, 200)
     stored = expect_json(again)
     assert stored.get("category") == "fc-category", f"category after PUT is {stored.get('category')!r}"

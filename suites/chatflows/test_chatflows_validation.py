@@ -7,6 +7,7 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.flows import direct_reply_agentflow
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 
@@ -63,7 +64,7 @@ def test_create_without_type_is_rejected(api, tracker, new_name):
 @pytest.mark.level("MUST")
 def test_update_with_flow_data_not_json_is_rejected(api, chatflow):
     """PUT /chatflows/{id} with flowData that is not JSON answers 400 or 422 with the error shape."""
-    response = api.put(f"chatflows/{chatflow['id']}", json={"flowData": "this is not json {"})
+    response = api.put(item_path("chatflows", chatflow['id']), json={"flowData": "this is not json {"})
     expect_status(response, 400, 422, why="flowData that is not JSON text must be refused on update too")
     expect_error_shape(response)
 
@@ -71,7 +72,7 @@ def test_update_with_flow_data_not_json_is_rejected(api, chatflow):
 @pytest.mark.level("MUST")
 def test_update_with_unknown_type_is_rejected(api, chatflow):
     """PUT /chatflows/{id} with an unknown type answers 400 or 422 with the error shape."""
-    response = api.put(f"chatflows/{chatflow['id']}", json={"type": "FC_NOT_A_TYPE"})
+    response = api.put(item_path("chatflows", chatflow['id']), json={"type": "FC_NOT_A_TYPE"})
     expect_status(response, 400, 422, why="an unknown chatflow type must be refused on update")
     expect_error_shape(response)
 
@@ -79,10 +80,10 @@ def test_update_with_unknown_type_is_rejected(api, chatflow):
 @pytest.mark.level("MUST")
 def test_refused_update_changes_nothing(api, chatflow, new_name):
     """A PUT refused for bad flowData leaves the chatflow as it was (the name sent with it is not stored)."""
-    response = api.put(f"chatflows/{chatflow['id']}", json={"name": new_name("renamed"), "flowData": "not json {"})
+    response = api.put(item_path("chatflows", chatflow['id']), json={"name": new_name("renamed"), "flowData": "not json {"})
     # the status of the refusal is test_update_with_flow_data_not_json_is_rejected's business; here: no change
     assert not response.is_success, f"PUT with flowData that is not JSON was accepted ({response.status_code})"
-    again = api.get(f"chatflows/{chatflow['id']}")
+    again = api.get(item_path("chatflows", chatflow['id']))
     expect_status(again, 200)
     stored = expect_json(again)
     assert stored.get("name") == chatflow["name"], f"a refused update changed the name to {stored.get('name')!r}"

@@ -9,6 +9,7 @@ import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
 from flowise_conformance.client import FlowiseClient
+from flowise_conformance.ids import item_path
 
 # Pause between two chats, so that their messages have distinct createdDate instants.
 GAP_SECONDS = 0.1
@@ -40,7 +41,7 @@ class Chat:
 
 def list_messages(api: FlowiseClient, flow_id: str, **params: Any) -> list[dict[str, Any]]:
     """GET /chatmessage/{flow_id} with the query ``params``; 200 and a JSON array of objects are required."""
-    response = api.get(f"chatmessage/{flow_id}", params=params)
+    response = api.get(item_path("chatmessage", flow_id), params=params)
     expect_status(response, 200, why=f"GET /chatmessage/{{id}} with {params or 'no filters'} must answer 200")
     messages = expect_json(response)
     assert isinstance(messages, list) and all(isinstance(m, dict) for m in messages), (
@@ -53,7 +54,7 @@ def ask(api: FlowiseClient, flow_id: str, question: str, chat_id: str | None = N
     body: dict[str, Any] = {"question": question}
     if chat_id:
         body["chatId"] = chat_id
-    response = api.post(f"prediction/{flow_id}", json=body)
+    response = api.post(item_path("prediction", flow_id), json=body)
     expect_status(response, 200, why="setup: a prediction must succeed so that messages are stored")
     answer = expect_json(response)
     assert isinstance(answer, dict) and answer.get("chatId") and answer.get("chatMessageId"), f"setup: answer {answer!r}"
@@ -62,7 +63,7 @@ def ask(api: FlowiseClient, flow_id: str, question: str, chat_id: str | None = N
 
 def rate(api: FlowiseClient, flow_id: str, message_id: str, rating: str, **fields: Any) -> dict[str, Any]:
     """POST /feedback/{flow_id} on a message; 200 with an id is required."""
-    response = api.post(f"feedback/{flow_id}", json={"messageId": message_id, "rating": rating, **fields})
+    response = api.post(item_path("feedback", flow_id), json={"messageId": message_id, "rating": rating, **fields})
     expect_status(response, 200, why="setup: rating a stored message must succeed")
     feedback = expect_json(response)
     assert isinstance(feedback, dict) and feedback.get("id"), f"setup: feedback answer {feedback!r}"

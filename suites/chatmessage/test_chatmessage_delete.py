@@ -7,6 +7,7 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatmessage"), pytest.mark.requires("chatmessage"), pytest.mark.mutating]
 
@@ -20,7 +21,7 @@ def test_delete_by_chat_id_deletes_only_that_chat(api, conversations, list_chat_
     """DELETE /chatmessage/{id}?chatId=X removes chat X's messages and keeps those of the other chat."""
     convo = conversations(2)
     doomed, kept = convo.chats
-    response = api.delete(f"chatmessage/{convo.flow_id}", params={"chatId": doomed.chat_id})
+    response = api.delete(item_path("chatmessage", convo.flow_id), params={"chatId": doomed.chat_id})
     expect_status(response, 200)
     left = ids(list_chat_messages(convo.flow_id))
     assert not left & doomed.message_ids, "messages of the deleted chat are still listed"
@@ -32,7 +33,7 @@ def test_delete_answers_the_number_deleted(api, conversations):
     """DELETE /chatmessage/{id}?chatId=X answers a DeleteResult whose affected counts the chat's messages."""
     convo = conversations(2)
     doomed = convo.chats[0]
-    response = api.delete(f"chatmessage/{convo.flow_id}", params={"chatId": doomed.chat_id})
+    response = api.delete(item_path("chatmessage", convo.flow_id), params={"chatId": doomed.chat_id})
     expect_status(response, 200)
     result = expect_schema(expect_json(response), "DeleteResult", "DELETE /chatmessage/{id} answer")
     assert result["affected"] in (len(doomed.messages), None), (
@@ -46,7 +47,7 @@ def test_delete_by_session_id_deletes_only_that_session(api, conversations, list
     convo = conversations(2)
     doomed, kept = convo.chats
     assert doomed.session_id != kept.session_id, "setup: two new chats must have different sessionIds"
-    response = api.delete(f"chatmessage/{convo.flow_id}", params={"sessionId": doomed.session_id})
+    response = api.delete(item_path("chatmessage", convo.flow_id), params={"sessionId": doomed.session_id})
     expect_status(response, 200)
     left = ids(list_chat_messages(convo.flow_id))
     assert not left & doomed.message_ids, "messages of the deleted session are still listed"
@@ -57,7 +58,7 @@ def test_delete_by_session_id_deletes_only_that_session(api, conversations, list
 def test_delete_without_filters_deletes_every_message(api, conversations, list_chat_messages):
     """DELETE /chatmessage/{id} without filters removes every message of the chatflow."""
     convo = conversations(2)
-    response = api.delete(f"chatmessage/{convo.flow_id}")
+    response = api.delete(item_path("chatmessage", convo.flow_id))
     expect_status(response, 200)
     left = list_chat_messages(convo.flow_id)
     assert left == [], f"{len(left)} messages are still listed after deleting all"
@@ -68,7 +69,7 @@ def test_delete_matching_nothing_is_200_and_keeps_messages(api, conversations, l
     """DELETE /chatmessage/{id}?chatId=<unknown chat> answers 200 with affected 0 and deletes nothing."""
     convo = conversations(1)
     chat = convo.chats[0]
-    response = api.delete(f"chatmessage/{convo.flow_id}", params={"chatId": f"fc-no-such-chat-{uuid.uuid4()}"})
+    response = api.delete(item_path("chatmessage", convo.flow_id), params={"chatId": f"fc-no-such-chat-{uuid.uuid4()}"})
     expect_status(response, 200)
     result = expect_schema(expect_json(response), "DeleteResult", "DELETE /chatmessage/{id} answer")
     assert result["affected"] in (0, None), f"affected is {result['affected']} although nothing matched"
@@ -82,8 +83,8 @@ def test_delete_removes_the_messages_feedback(api, conversations, rate_message):
     convo = conversations(1)
     chat = convo.chats[0]
     rate_message(convo.flow_id, chat.api_message_id, "THUMBS_DOWN")
-    expect_status(api.delete(f"chatmessage/{convo.flow_id}", params={"chatId": chat.chat_id}), 200)
-    response = api.get(f"feedback/{convo.flow_id}", params={"chatId": chat.chat_id})
+    expect_status(api.delete(item_path("chatmessage", convo.flow_id), params={"chatId": chat.chat_id}), 200)
+    response = api.get(item_path("feedback", convo.flow_id), params={"chatId": chat.chat_id})
     expect_status(response, 200)
     left = expect_json(response)
     assert left == [], f"the deleted messages' feedback is still listed: {str(left)[:300]}"
@@ -92,6 +93,6 @@ def test_delete_removes_the_messages_feedback(api, conversations, rate_message):
 @pytest.mark.level("MUST")
 def test_delete_of_unknown_chatflow_is_404(api):
     """DELETE /chatmessage/{id} for a chatflow id that does not exist answers 404 with the error shape."""
-    response = api.delete(f"chatmessage/{uuid.uuid4()}")
+    response = api.delete(item_path("chatmessage", uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)

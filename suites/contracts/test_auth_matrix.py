@@ -23,6 +23,7 @@ from flowise_conformance.checks import expect_status
 from flowise_conformance.checks.core import ConformanceFailure, describe
 from flowise_conformance.config import KNOWN_CAPABILITIES
 from flowise_conformance.spec import load_spec
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("auth")]
 
@@ -243,5 +244,5 @@ def test_key_without_the_bearer_scheme_is_401(anon, target):
 @pytest.mark.requires("chatflows")
 def test_chatflows_by_a_wrong_api_key_is_401(anon):
     """GET /chatflows/apikey/{key} with a key that does not exist answers 401."""
-    response = anon.get(f"chatflows/apikey/{WRONG_KEY}")
+    response = anon.get(item_path("chatflows/apikey", WRONG_KEY))
     _expect_401(response, "(chatflows by API key) for an unknown key")

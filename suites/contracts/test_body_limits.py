@@ -17,6 +17,7 @@ import pytest
 from flowise_conformance.checks import expect_status
 from flowise_conformance.checks.core import ConformanceFailure, describe
 from flowise_conformance.checks.limits import PeakRss, json_body, multipart_body, urlencoded_body
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("limits"), pytest.mark.mutating]
 
@@ -28,7 +29,7 @@ def _post(api, chatflow, body, content_type, size=None):  # noqa: ANN001, ANN202
     headers = {"Content-Type": content_type}
     if size is not None:
         headers["Content-Length"] = str(size)
-    return api.post(f"prediction/{chatflow['id']}", content=body, headers=headers)
+    return api.post(item_path("prediction", chatflow['id']), content=body, headers=headers)
 
 
 def _expect_accepted(response) -> None:  # noqa: ANN001

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("errors")]
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.resource("errors")]
 @pytest.mark.level("SHOULD")
 def test_unknown_route_is_404_json(api, new_name):
     """An unknown path under /api/v1 answers 404 with the JSON error shape."""
-    response = api.get(f"/api/v1/{new_name('no-such-route')}")
+    response = api.get(item_path("/api/v1", new_name('no-such-route')))
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -33,7 +34,7 @@ def test_malformed_json_body_is_400_json(api):
 @pytest.mark.mutating
 def test_malformed_json_body_on_a_public_operation_is_400_json(anon, chatflow):
     """A body that is not JSON, sent to the public prediction operation, answers 400 with the error shape."""
-    response = anon.post(f"prediction/{chatflow['id']}", content=b'{"question": ',
+    response = anon.post(item_path("prediction", chatflow['id']), content=b'{"question": ',
                          headers={"Content-Type": "application/json"})
     expect_status(response, 400, why="malformed JSON must be refused as bad input")
     expect_error_shape(response)

@@ -17,6 +17,7 @@ import pytest
 
 from flowise_conformance.checks import expect_status
 from flowise_conformance.checks.core import ConformanceFailure, describe
+from flowise_conformance.ids import item_path
 
 pytestmark = [
     pytest.mark.resource("rate_limit"),
@@ -36,7 +37,7 @@ def limited_chatflow(api, create_chatflow) -> dict[str, Any]:  # noqa: ANN001
     flow = create_chatflow()
     config = {"rateLimit": {"status": True, "limitMax": str(LIMIT_MAX), "limitDuration": str(WINDOW),
                             "limitMsg": MESSAGE}}
-    response = api.put(f"chatflows/{flow['id']}", json={"apiConfig": json.dumps(config)})
+    response = api.put(item_path("chatflows", flow['id']), json={"apiConfig": json.dumps(config)})
     expect_status(response, 200, why="setting apiConfig.rateLimit on an owned chatflow must work")
     return flow
 
@@ -45,7 +46,7 @@ def _predict_until_refused(api, flow):  # noqa: ANN001, ANN202
     """Up to LIMIT_MAX + 2 predictions; returns the statuses seen and the first 429 (or None)."""
     statuses = []
     for n in range(LIMIT_MAX + 2):
-        response = api.post(f"prediction/{flow['id']}", json={"question": f"rate {n}"})
+        response = api.post(item_path("prediction", flow['id']), json={"question": f"rate {n}"})
         statuses.append(response.status_code)
         if response.status_code == 429:
             return statuses, response

@@ -26,6 +26,7 @@ from flowise_conformance.checks.sse import (
     token_text,
 )
 from flowise_conformance.sse import SseParser
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("streaming"), pytest.mark.mutating, pytest.mark.requires("streaming")]
 
@@ -33,7 +34,7 @@ QUESTION = "stream me, strictly"
 
 
 def _stream(api, target, chatflow, question: str = QUESTION):  # noqa: ANN001, ANN202
-    return open_stream(api, f"prediction/{chatflow['id']}", target, json={"question": question, "streaming": True})
+    return open_stream(api, item_path("prediction", chatflow["id"]), target, json={"question": question, "streaming": True})
 
 
 @pytest.mark.level("MUST")
@@ -83,7 +84,7 @@ def test_stream_ends_with_end_done(api, target, chatflow):
 @pytest.mark.level("MUST")
 def test_stream_tokens_add_up_to_the_json_text(api, target, chatflow):
     """The streamed 'token' payloads, joined, equal the 'text' of the same prediction asked without streaming."""
-    response = api.post(f"prediction/{chatflow['id']}", json={"question": QUESTION})
+    response = api.post(item_path("prediction", chatflow['id']), json={"question": QUESTION})
     expect_status(response, 200)
     text = expect_json(response).get("text")
     with _stream(api, target, chatflow) as answer:
@@ -119,7 +120,7 @@ def test_disconnect_mid_stream_leaves_the_server_healthy(api, anon, target, chat
     """A client that hangs up after the first event leaves the server healthy: ping and a new stream work."""
     long_question = " ".join(f"word{i}" for i in range(400))
     parser = SseParser()
-    with api.stream("POST", f"prediction/{chatflow['id']}", json={"question": long_question, "streaming": True},
+    with api.stream("POST", item_path("prediction", chatflow['id']), json={"question": long_question, "streaming": True},
                     read_timeout=target.timeouts.stream_event) as response:
         expect_status(response, 200)
         try:
@@ -141,7 +142,7 @@ def test_disconnect_mid_stream_leaves_the_server_healthy(api, anon, target, chat
 def test_streaming_flag_agrees_with_prediction(api, anon, target, create_chatflow, chatbot_config):
     """GET /chatflows-streaming/{id} says isStreaming exactly when a prediction with streaming: true is an event stream."""
     flow = create_chatflow(**({"chatbotConfig": chatbot_config} if chatbot_config else {}))
-    probe = anon.get(f"chatflows-streaming/{flow['id']}")
+    probe = anon.get(item_path("chatflows-streaming", flow['id']))
     expect_status(probe, 200)
     flag = expect_json(probe).get("isStreaming")
     if not isinstance(flag, bool):
@@ -158,6 +159,6 @@ def test_streaming_flag_agrees_with_prediction(api, anon, target, create_chatflo
 @pytest.mark.level("SHOULD")
 def test_streaming_request_that_fails_first_gets_a_json_error(api, target):
     """streaming: true for an unknown chatflow is answered at once with 404 JSON, not left unanswered."""
-    with open_stream(api, f"prediction/{uuid.uuid4()}", target,
+    with open_stream(api, item_path("prediction", uuid.uuid4()), target,
                      json={"question": QUESTION, "streaming": True}) as answer:
         expect_status(answer.response, 404, why="a prediction that fails before any event gets its JSON error")

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("document-store")]
 
@@ -15,7 +16,7 @@ STORES = "document-store/store"
 @pytest.mark.level("MUST")
 def test_get_unknown_store_is_404(api):
     """GET /document-store/store/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.get(f"{STORES}/{uuid.uuid4()}")
+    response = api.get(item_path(STORES, uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -24,7 +25,7 @@ def test_get_unknown_store_is_404(api):
 @pytest.mark.mutating
 def test_update_unknown_store_is_404(api, tracker):
     """PUT /document-store/store/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.put(f"{STORES}/{uuid.uuid4()}", json={"name": "nobody is here"})
+    response = api.put(item_path(STORES, uuid.uuid4()), json={"name": "nobody is here"})
     tracker.track_response("document_store", response)
     expect_status(response, 404)
     expect_error_shape(response)
@@ -34,7 +35,7 @@ def test_update_unknown_store_is_404(api, tracker):
 @pytest.mark.mutating
 def test_delete_unknown_store_is_404(api):
     """DELETE /document-store/store/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.delete(f"{STORES}/{uuid.uuid4()}")
+    response = api.delete(item_path(STORES, uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)
 

@@ -5,6 +5,7 @@ import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("document-store"), pytest.mark.mutating]
 
@@ -37,7 +38,7 @@ def test_created_store_matches_the_document_store_schema(store):
 @pytest.mark.level("MUST")
 def test_get_returns_the_created_store(api, store):
     """GET /document-store/store/{id} answers 200 with the store as created, still EMPTY with no loaders."""
-    response = api.get(f"{STORES}/{store['id']}")
+    response = api.get(item_path(STORES, store['id']))
     expect_status(response, 200)
     got = expect_json(response)
     assert isinstance(got, dict), f"GET /{STORES}/{{id}} must answer a JSON object, got {type(got).__name__}"
@@ -57,8 +58,8 @@ def test_created_store_is_listed(store, listed_stores):
 def test_update_persists(api, store, new_name):
     """PUT /document-store/store/{id} changes the name, and a later GET shows the new name."""
     renamed = new_name("store-renamed")
-    expect_status(api.put(f"{STORES}/{store['id']}", json={"name": renamed}), 200)
-    again = api.get(f"{STORES}/{store['id']}")
+    expect_status(api.put(item_path(STORES, store['id']), json={"name": renamed}), 200)
+    again = api.get(item_path(STORES, store['id']))
     expect_status(again, 200)
     got = expect_json(again)
     assert got.get("name") == renamed, f"after PUT the name is {got.get('name')!r}, expected {renamed!r}"
@@ -67,7 +68,7 @@ def test_update_persists(api, store, new_name):
 @pytest.mark.level("SHOULD")
 def test_update_answers_the_updated_store(api, store):
     """PUT /document-store/store/{id} answers 200 with the store as it now is (the new description, the same id)."""
-    response = api.put(f"{STORES}/{store['id']}", json={"description": "described again"})
+    response = api.put(item_path(STORES, store['id']), json={"description": "described again"})
     expect_status(response, 200)
     got = expect_json(response)
     assert isinstance(got, dict), f"PUT /{STORES}/{{id}} must answer a JSON object, got {type(got).__name__}"
@@ -78,16 +79,16 @@ def test_update_answers_the_updated_store(api, store):
 @pytest.mark.level("MUST")
 def test_update_changes_only_the_fields_sent(api, store, new_name):
     """PUT /document-store/store/{id} with only a name keeps the description."""
-    expect_status(api.put(f"{STORES}/{store['id']}", json={"name": new_name("store-renamed")}), 200)
-    got = expect_json(api.get(f"{STORES}/{store['id']}"))
+    expect_status(api.put(item_path(STORES, store['id']), json={"name": new_name("store-renamed")}), 200)
+    got = expect_json(api.get(item_path(STORES, store['id'])))
     assert got.get("description") == store["description"], f"description {got.get('description')!r} after a PUT that did not send it"
 
 
 @pytest.mark.level("MUST")
 def test_get_after_delete_is_404(api, store, tracker):
     """DELETE /document-store/store/{id} answers 200, and the store is then gone (GET answers 404)."""
-    expect_status(api.delete(f"{STORES}/{store['id']}"), 200)
-    gone = api.get(f"{STORES}/{store['id']}")
+    expect_status(api.delete(item_path(STORES, store['id'])), 200)
+    gone = api.get(item_path(STORES, store['id']))
     if gone.status_code == 404:
         tracker.gone("document_store", store["id"])
     expect_status(gone, 404, why="a deleted document store must no longer be served")
@@ -96,13 +97,13 @@ def test_get_after_delete_is_404(api, store, tracker):
 @pytest.mark.level("MUST")
 def test_deleted_store_is_not_listed(api, store, listed_stores):
     """After DELETE /document-store/store/{id}, GET /document-store/store no longer lists the store."""
-    expect_status(api.delete(f"{STORES}/{store['id']}"), 200)
+    expect_status(api.delete(item_path(STORES, store['id'])), 200)
     assert store["id"] not in listed_stores(), "deleted store still listed"
 
 
 @pytest.mark.level("SHOULD")
 def test_delete_answers_the_deleted_count(api, store):
     """DELETE /document-store/store/{id} answers the documented {deleted: <count>} object."""
-    response = api.delete(f"{STORES}/{store['id']}")
+    response = api.delete(item_path(STORES, store['id']))
     expect_status(response, 200)
     expect_schema(expect_json(response), "DocumentStoreDeleteResult", f"DELETE /{STORES}/{{id}} answer")

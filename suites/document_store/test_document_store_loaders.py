@@ -11,6 +11,7 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("document-store"), pytest.mark.requires("document_store_loaders")]
 
@@ -92,9 +93,9 @@ def test_preview_honours_a_zero_chunk_overlap(api):
 def test_preview_saves_nothing_in_the_store(api, store):
     """A preview naming a store leaves it EMPTY: no loader and no chunk is saved."""
     expect_status(api.post("document-store/loader/preview", json=preview_body(storeId=store["id"])), 200)
-    got = expect_json(api.get(f"{STORES}/{store['id']}"))
+    got = expect_json(api.get(item_path(STORES, store['id'])))
     assert got.get("loaders") == [], f"loaders after a preview: {got.get('loaders')!r}"
-    page = expect_json(api.get(f"document-store/chunks/{store['id']}/all/1"))
+    page = expect_json(api.get(item_path("document-store/chunks", store['id'], "all", 1)))
     assert isinstance(page, dict) and page.get("count") == 0, f"chunks after a preview: {str(page)[:300]!r}"
 
 
@@ -131,7 +132,7 @@ def test_preview_without_loader_config_is_rejected(api):
 @pytest.mark.mutating
 def test_chunks_of_an_empty_store_are_an_empty_page(api, store):
     """GET /document-store/chunks/{storeId}/all/1 of a new store answers page 1 with no chunks and count 0."""
-    response = api.get(f"document-store/chunks/{store['id']}/all/1")
+    response = api.get(item_path("document-store/chunks", store['id'], "all", 1))
     expect_status(response, 200)
     page = expect_schema(expect_json(response), "ChunkPage", "chunk page")
     assert page["chunks"] == [], f"a new store has chunks {page['chunks']!r}"
@@ -142,7 +143,7 @@ def test_chunks_of_an_empty_store_are_an_empty_page(api, store):
 @pytest.mark.level("MUST")
 def test_chunks_of_unknown_store_is_404(api):
     """GET /document-store/chunks/{storeId}/all/1 of a store that does not exist answers 404 with the error shape."""
-    response = api.get(f"document-store/chunks/{uuid.uuid4()}/all/1")
+    response = api.get(item_path("document-store/chunks", uuid.uuid4(), "all", 1))
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -151,6 +152,6 @@ def test_chunks_of_unknown_store_is_404(api):
 @pytest.mark.mutating
 def test_chunks_of_unknown_loader_is_404(api, store):
     """GET /document-store/chunks/{storeId}/{fileId}/1 with a fileId that is no loader of the store answers 404."""
-    response = api.get(f"document-store/chunks/{store['id']}/{uuid.uuid4()}/1")
+    response = api.get(item_path("document-store/chunks", store["id"], uuid.uuid4(), 1))
     expect_status(response, 404)
     expect_error_shape(response)

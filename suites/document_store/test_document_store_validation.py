@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("document-store"), pytest.mark.mutating]
 
@@ -51,7 +52,7 @@ def test_rejected_create_stores_nothing(api, tracker, new_name, listed_stores):
 @pytest.mark.level("MUST")
 def test_update_with_null_name_is_rejected(api, store):
     """PUT /document-store/store/{id} with name null answers 400 or 422 with the error shape."""
-    response = api.put(f"{STORES}/{store['id']}", json={"name": None})
+    response = api.put(item_path(STORES, store['id']), json={"name": None})
     expect_status(response, 400, 422)
     expect_error_shape(response)
 
@@ -59,8 +60,8 @@ def test_update_with_null_name_is_rejected(api, store):
 @pytest.mark.level("SHOULD")
 def test_rejected_update_changes_nothing(api, store):
     """A PUT /document-store/store/{id} rejected for a null name leaves the store as it was."""
-    response = api.put(f"{STORES}/{store['id']}", json={"name": None, "description": "must not be stored"})
+    response = api.put(item_path(STORES, store['id']), json={"name": None, "description": "must not be stored"})
     assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
-    got = expect_json(api.get(f"{STORES}/{store['id']}"))
+    got = expect_json(api.get(item_path(STORES, store['id'])))
     assert got.get("name") == store["name"], f"name is {got.get('name')!r} after a rejected PUT"
     assert got.get("description") == store["description"], f"description is {got.get('description')!r} after a rejected PUT"

@@ -17,6 +17,7 @@ from flowise_conformance.errors import HarnessError
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.run import RunContext
 from flowise_conformance.tracker import Tracker
+from flowise_conformance.ids import item_path
 
 # Flowise stores a feedback's createdDate with one-second precision (SQLite datetime('now')), so
 # ratings that must be told apart by date are made more than a second apart.
@@ -27,7 +28,7 @@ def ask(api: FlowiseClient, flow_id: str, question: str, chat_id: str | None = N
     body: dict[str, Any] = {"question": question}
     if chat_id:
         body["chatId"] = chat_id
-    response = api.post(f"prediction/{flow_id}", json=body)
+    response = api.post(item_path("prediction", flow_id), json=body)
     expect_status(response, 200, why="setup: a prediction must succeed so that there is a message to rate")
     answer = expect_json(response)
     assert isinstance(answer, dict) and answer.get("chatId") and answer.get("chatMessageId"), f"setup: answer {answer!r}"
@@ -35,7 +36,7 @@ def ask(api: FlowiseClient, flow_id: str, question: str, chat_id: str | None = N
 
 
 def rate(api: FlowiseClient, flow_id: str, message_id: str, rating: str = "THUMBS_UP", **fields: Any) -> dict[str, Any]:
-    response = api.post(f"feedback/{flow_id}", json={"messageId": message_id, "rating": rating, **fields})
+    response = api.post(item_path("feedback", flow_id), json={"messageId": message_id, "rating": rating, **fields})
     expect_status(response, 200, why="setup: rating a stored message must succeed")
     feedback = expect_json(response)
     assert isinstance(feedback, dict) and feedback.get("id"), f"setup: feedback answer {feedback!r}"

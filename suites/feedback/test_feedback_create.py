@@ -7,6 +7,7 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("feedback"), pytest.mark.requires("feedback"), pytest.mark.mutating]
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.resource("feedback"), pytest.mark.requires("feedback")
 def test_create_returns_the_feedback(api, answer):
     """POST /feedback/{id} answers 200 with the Feedback: an id, the messageId, rating and content sent."""
     body = {"messageId": answer["chatMessageId"], "rating": "THUMBS_UP", "content": "fc helpful"}
-    response = api.post(f"feedback/{answer['chatflowid']}", json=body)
+    response = api.post(item_path("feedback", answer['chatflowid']), json=body)
     expect_status(response, 200)
     created = expect_schema(expect_json(response), "Feedback", "POST /feedback/{id} answer")
     sent = {k: created.get(k) for k in body}
@@ -25,7 +26,7 @@ def test_create_returns_the_feedback(api, answer):
 @pytest.mark.level("MUST")
 def test_create_takes_chat_and_chatflow_from_the_message(api, answer):
     """Without chatId and chatflowid in the body, the feedback carries those of the rated message."""
-    response = api.post(f"feedback/{answer['chatflowid']}", json={"messageId": answer["chatMessageId"], "rating": "THUMBS_DOWN"})
+    response = api.post(item_path("feedback", answer['chatflowid']), json={"messageId": answer["chatMessageId"], "rating": "THUMBS_DOWN"})
     expect_status(response, 200)
     created = expect_json(response)
     got = (created.get("chatId"), created.get("chatflowid"))
@@ -35,7 +36,7 @@ def test_create_takes_chat_and_chatflow_from_the_message(api, answer):
 @pytest.mark.level("MUST")
 def test_created_feedback_is_listed(api, answer, feedback):
     """GET /feedback/{chatflowId} lists the feedback just created."""
-    response = api.get(f"feedback/{answer['chatflowid']}")
+    response = api.get(item_path("feedback", answer['chatflowid']))
     expect_status(response, 200)
     listed = expect_json(response)
     assert isinstance(listed, list), f"GET /feedback/{{id}} must answer a JSON array, got {str(listed)[:200]}"
@@ -45,7 +46,7 @@ def test_created_feedback_is_listed(api, answer, feedback):
 @pytest.mark.level("MUST")
 def test_create_needs_no_api_key(anon, answer):
     """POST /feedback/{id} is public: without an Authorization header it answers 200."""
-    response = anon.post(f"feedback/{answer['chatflowid']}", json={"messageId": answer["chatMessageId"], "rating": "THUMBS_UP"})
+    response = anon.post(item_path("feedback", answer['chatflowid']), json={"messageId": answer["chatMessageId"], "rating": "THUMBS_UP"})
     expect_status(response, 200)
     assert expect_json(response).get("messageId") == answer["chatMessageId"]
 
@@ -53,7 +54,7 @@ def test_create_needs_no_api_key(anon, answer):
 @pytest.mark.level("MUST")
 def test_create_for_unknown_message_is_404(api, chatflow):
     """POST /feedback/{id} with a messageId that does not exist answers 404 with the error shape."""
-    response = api.post(f"feedback/{chatflow['id']}", json={"messageId": str(uuid.uuid4()), "rating": "THUMBS_UP"})
+    response = api.post(item_path("feedback", chatflow['id']), json={"messageId": str(uuid.uuid4()), "rating": "THUMBS_UP"})
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -61,7 +62,7 @@ def test_create_for_unknown_message_is_404(api, chatflow):
 @pytest.mark.level("MUST")
 def test_create_without_message_id_is_rejected(api, chatflow):
     """POST /feedback/{id} without messageId answers 400 or 422 with the error shape."""
-    response = api.post(f"feedback/{chatflow['id']}", json={"rating": "THUMBS_UP"})
+    response = api.post(item_path("feedback", chatflow['id']), json={"rating": "THUMBS_UP"})
     expect_status(response, 400, 422)
     expect_error_shape(response)
 
@@ -69,7 +70,7 @@ def test_create_without_message_id_is_rejected(api, chatflow):
 @pytest.mark.level("MUST")
 def test_create_without_rating_is_rejected(api, answer):
     """POST /feedback/{id} without rating answers 400 or 422 with the error shape."""
-    response = api.post(f"feedback/{answer['chatflowid']}", json={"messageId": answer["chatMessageId"], "content": "no rating"})
+    response = api.post(item_path("feedback", answer['chatflowid']), json={"messageId": answer["chatMessageId"], "content": "no rating"})
     expect_status(response, 400, 422)
     expect_error_shape(response)
 
@@ -77,7 +78,7 @@ def test_create_without_rating_is_rejected(api, answer):
 @pytest.mark.level("MUST")
 def test_create_with_unknown_rating_is_rejected(api, answer):
     """POST /feedback/{id} with a rating outside THUMBS_UP/THUMBS_DOWN answers 400 or 422 with the error shape."""
-    response = api.post(f"feedback/{answer['chatflowid']}", json={"messageId": answer["chatMessageId"], "rating": "MEH"})
+    response = api.post(item_path("feedback", answer['chatflowid']), json={"messageId": answer["chatMessageId"], "rating": "MEH"})
     expect_status(response, 400, 422)
     expect_error_shape(response)
 
@@ -86,7 +87,7 @@ def test_create_with_unknown_rating_is_rejected(api, answer):
 def test_create_with_another_chat_id_is_400(api, answer):
     """POST /feedback/{id} whose chatId differs from the rated message's answers 400 with the error shape."""
     body = {"messageId": answer["chatMessageId"], "rating": "THUMBS_UP", "chatId": f"fc-other-chat-{uuid.uuid4()}"}
-    response = api.post(f"feedback/{answer['chatflowid']}", json=body)
+    response = api.post(item_path("feedback", answer['chatflowid']), json=body)
     expect_status(response, 400)
     expect_error_shape(response)
 
@@ -95,6 +96,6 @@ def test_create_with_another_chat_id_is_400(api, answer):
 def test_create_with_another_chatflow_id_is_400(api, answer):
     """POST /feedback/{id} whose body chatflowid differs from the rated message's answers 400 with the error shape."""
     body = {"messageId": answer["chatMessageId"], "rating": "THUMBS_UP", "chatflowid": str(uuid.uuid4())}
-    response = api.post(f"feedback/{answer['chatflowid']}", json=body)
+    response = api.post(item_path("feedback", answer['chatflowid']), json=body)
     expect_status(response, 400)
     expect_error_shape(response)

@@ -9,13 +9,14 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("feedback"), pytest.mark.requires("feedback"), pytest.mark.mutating]
 
 
 def listed_ids(api, flow_id, **params):  # noqa: ANN001, ANN201
     """GET /feedback/{flow_id} with ``params``: the ids in the order listed (200 and an array required)."""
-    response = api.get(f"feedback/{flow_id}", params=params)
+    response = api.get(item_path("feedback", flow_id), params=params)
     expect_status(response, 200, why=f"GET /feedback/{{id}} with {params or 'no filters'} must answer 200")
     items = expect_json(response)
     assert isinstance(items, list) and all(isinstance(f, dict) for f in items), (
@@ -27,7 +28,7 @@ def listed_ids(api, flow_id, **params):  # noqa: ANN001, ANN201
 @pytest.mark.level("MUST")
 def test_listed_feedback_matches_the_feedback_schema(api, rated_flow):
     """Every item of GET /feedback/{chatflowId} matches the Feedback schema and names that chatflow."""
-    response = api.get(f"feedback/{rated_flow.flow_id}")
+    response = api.get(item_path("feedback", rated_flow.flow_id))
     expect_status(response, 200)
     items = expect_json(response)
     assert isinstance(items, list) and len(items) == 3, f"expected the scenario's 3 feedback, got {str(items)[:300]}"
@@ -93,6 +94,6 @@ def test_list_end_date_alone_leaves_out_newer(api, rated_flow):
 @pytest.mark.level("MUST")
 def test_list_invalid_date_is_rejected(api, chatflow):
     """GET /feedback/{chatflowId}?startDate=<not a date> answers 400 or 422 with the error shape."""
-    response = api.get(f"feedback/{chatflow['id']}", params={"startDate": "not-a-date"})
+    response = api.get(item_path("feedback", chatflow['id']), params={"startDate": "not-a-date"})
     expect_status(response, 400, 422)
     expect_error_shape(response)

@@ -7,13 +7,14 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("feedback"), pytest.mark.requires("feedback"), pytest.mark.mutating]
 
 
 def stored(api, flow_id, feedback_id):  # noqa: ANN001, ANN201
     """The feedback as GET /feedback/{flow_id} lists it now."""
-    response = api.get(f"feedback/{flow_id}")
+    response = api.get(item_path("feedback", flow_id))
     expect_status(response, 200)
     found = [f for f in expect_json(response) if isinstance(f, dict) and f.get("id") == feedback_id]
     assert len(found) == 1, f"feedback {feedback_id} is listed {len(found)} times"
@@ -23,7 +24,7 @@ def stored(api, flow_id, feedback_id):  # noqa: ANN001, ANN201
 @pytest.mark.level("MUST")
 def test_update_answers_status_ok(api, feedback):
     """PUT /feedback/{id} answers 200 {"status": "OK"}."""
-    response = api.put(f"feedback/{feedback['id']}", json={"rating": "THUMBS_DOWN"})
+    response = api.put(item_path("feedback", feedback['id']), json={"rating": "THUMBS_DOWN"})
     expect_status(response, 200)
     expect_schema(expect_json(response), "FeedbackUpdateResult", "PUT /feedback/{id} answer")
 
@@ -32,7 +33,7 @@ def test_update_answers_status_ok(api, feedback):
 def test_update_persists(api, answer, feedback):
     """After PUT /feedback/{id} with a new rating and content, the list shows the new values."""
     change = {"rating": "THUMBS_DOWN", "content": "fc changed my mind"}
-    expect_status(api.put(f"feedback/{feedback['id']}", json=change), 200)
+    expect_status(api.put(item_path("feedback", feedback['id']), json=change), 200)
     now = stored(api, answer["chatflowid"], feedback["id"])
     got = {k: now.get(k) for k in change}
     assert got == change, f"after PUT the feedback has {got}, expected {change}"
@@ -41,7 +42,7 @@ def test_update_persists(api, answer, feedback):
 @pytest.mark.level("MUST")
 def test_update_of_content_keeps_rating(api, answer, feedback):
     """PUT /feedback/{id} with only content changes the content and keeps the rating."""
-    expect_status(api.put(f"feedback/{feedback['id']}", json={"content": "fc only the words"}), 200)
+    expect_status(api.put(item_path("feedback", feedback['id']), json={"content": "fc only the words"}), 200)
     now = stored(api, answer["chatflowid"], feedback["id"])
     assert now.get("content") == "fc only the words", f"content is {now.get('content')!r}"
     assert now.get("rating") == feedback["rating"], f"rating became {now.get('rating')!r}, was {feedback['rating']!r}"
@@ -50,14 +51,14 @@ def test_update_of_content_keeps_rating(api, answer, feedback):
 @pytest.mark.level("MUST")
 def test_update_needs_no_api_key(api, anon, answer, feedback):
     """PUT /feedback/{id} is public: without an Authorization header it answers 200 and the change persists."""
-    expect_status(anon.put(f"feedback/{feedback['id']}", json={"rating": "THUMBS_DOWN"}), 200)
+    expect_status(anon.put(item_path("feedback", feedback['id']), json={"rating": "THUMBS_DOWN"}), 200)
     assert stored(api, answer["chatflowid"], feedback["id"]).get("rating") == "THUMBS_DOWN"
 
 
 @pytest.mark.level("MUST")
 def test_update_of_unknown_feedback_is_404(api):
     """PUT /feedback/{id} with a feedback id that does not exist answers 404 with the error shape."""
-    response = api.put(f"feedback/{uuid.uuid4()}", json={"rating": "THUMBS_UP"})
+    response = api.put(item_path("feedback", uuid.uuid4()), json={"rating": "THUMBS_UP"})
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -65,6 +66,6 @@ def test_update_of_unknown_feedback_is_404(api):
 @pytest.mark.level("MUST")
 def test_update_with_unknown_rating_is_rejected(api, feedback):
     """PUT /feedback/{id} with a rating outside THUMBS_UP/THUMBS_DOWN answers 400 or 422 with the error shape."""
-    response = api.put(f"feedback/{feedback['id']}", json={"rating": "MEH"})
+    response = api.put(item_path("feedback", feedback['id']), json={"rating": "MEH"})
     expect_status(response, 400, 422)
     expect_error_shape(response)

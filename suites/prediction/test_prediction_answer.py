@@ -6,6 +6,7 @@ import pytest
 from flowise_conformance.checks import expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.flows import echo_answer
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 
@@ -13,7 +14,7 @@ pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 @pytest.mark.level("MUST")
 def test_answer_text_is_the_flows_reply(api, chatflow):
     """The answer's text is what the flow replies: the test flow's Direct Reply renders 'Echo: <question>'."""
-    response = api.post(f"prediction/{chatflow['id']}", json={"question": "what do you say"})
+    response = api.post(item_path("prediction", chatflow['id']), json={"question": "what do you say"})
     expect_status(response, 200)
     text = expect_json(response).get("text")
     assert text == echo_answer("what do you say"), f"text is {text!r}, the flow replies {echo_answer('what do you say')!r}"
@@ -22,7 +23,7 @@ def test_answer_text_is_the_flows_reply(api, chatflow):
 @pytest.mark.level("MUST")
 def test_answer_matches_the_schema(api, chatflow):
     """A JSON answer is valid against PredictionResponse (chatMessageId a uuid, the ids strings)."""
-    response = api.post(f"prediction/{chatflow['id']}", json={"question": "schema please"})
+    response = api.post(item_path("prediction", chatflow['id']), json={"question": "schema please"})
     expect_status(response, 200)
     expect_schema(expect_json(response), "PredictionResponse", "POST /prediction/{id}")
 
@@ -30,8 +31,8 @@ def test_answer_matches_the_schema(api, chatflow):
 @pytest.mark.level("MUST")
 def test_requests_without_chat_id_start_new_chats(api, chatflow):
     """Two predictions sent without chatId are answered with two different chatIds (a new chat each)."""
-    first = api.post(f"prediction/{chatflow['id']}", json={"question": "first"})
-    second = api.post(f"prediction/{chatflow['id']}", json={"question": "second"})
+    first = api.post(item_path("prediction", chatflow['id']), json={"question": "first"})
+    second = api.post(item_path("prediction", chatflow['id']), json={"question": "second"})
     expect_status(first, 200)
     expect_status(second, 200)
     a, b = expect_json(first).get("chatId"), expect_json(second).get("chatId")

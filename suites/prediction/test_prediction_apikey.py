@@ -6,6 +6,7 @@ import pytest
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.flows import echo_answer
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 
@@ -13,7 +14,7 @@ pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 @pytest.fixture
 def bound_chatflow(api, chatflow, suite_key_id) -> dict:
     """A chatflow the test created, then bound to the suite's key (PUT apikeyid = the key's id)."""
-    response = api.put(f"chatflows/{chatflow['id']}", json={"apikeyid": suite_key_id})
+    response = api.put(item_path("chatflows", chatflow['id']), json={"apikeyid": suite_key_id})
     if response.status_code != 200:
         raise HarnessError(f"could not bind a chatflow to the suite's key: PUT answered {response.status_code}")
     return chatflow
@@ -23,7 +24,7 @@ def bound_chatflow(api, chatflow, suite_key_id) -> dict:
 @pytest.mark.requires("apikey")
 def test_bound_chatflow_without_key_is_401(anon, bound_chatflow):
     """A prediction without Authorization on a chatflow bound to a key is refused 401 with the error shape."""
-    response = anon.post(f"prediction/{bound_chatflow['id']}", json={"question": "let me in", "streaming": False})
+    response = anon.post(item_path("prediction", bound_chatflow['id']), json={"question": "let me in", "streaming": False})
     expect_status(response, 401, why="a key-bound chatflow must refuse a request without its key")
     expect_error_shape(response)
 
@@ -33,7 +34,7 @@ def test_bound_chatflow_without_key_is_401(anon, bound_chatflow):
 def test_bound_chatflow_with_wrong_key_is_401(anon, bound_chatflow):
     """A prediction with a wrong Bearer key on a chatflow bound to a key is refused 401 with the error shape."""
     headers = {"Authorization": "Bearer fc-wrong-key-0000000000000000"}
-    response = anon.post(f"prediction/{bound_chatflow['id']}", json={"question": "let me in"}, headers=headers)
+    response = anon.post(item_path("prediction", bound_chatflow['id']), json={"question": "let me in"}, headers=headers)
     expect_status(response, 401, why="a key-bound chatflow must refuse a request with another key")
     expect_error_shape(response)
 
@@ -42,7 +43,7 @@ def test_bound_chatflow_with_wrong_key_is_401(anon, bound_chatflow):
 @pytest.mark.requires("apikey")
 def test_bound_chatflow_with_its_key_is_answered(api, bound_chatflow):
     """A prediction with the bound key (Authorization: Bearer <key>) is answered 200 with the flow's reply."""
-    response = api.post(f"prediction/{bound_chatflow['id']}", json={"question": "my key"})
+    response = api.post(item_path("prediction", bound_chatflow['id']), json={"question": "my key"})
     expect_status(response, 200)
     assert expect_json(response).get("text") == echo_answer("my key")
 
@@ -50,6 +51,6 @@ def test_bound_chatflow_with_its_key_is_answered(api, bound_chatflow):
 @pytest.mark.level("MUST")
 def test_unbound_chatflow_is_answered_without_key(anon, chatflow):
     """A chatflow bound to no key is public: a prediction without Authorization is answered 200."""
-    response = anon.post(f"prediction/{chatflow['id']}", json={"question": "open door"})
+    response = anon.post(item_path("prediction", chatflow['id']), json={"question": "open door"})
     expect_status(response, 200)
     assert expect_json(response).get("text") == echo_answer("open door")

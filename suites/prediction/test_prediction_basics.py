@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 
@@ -11,7 +12,7 @@ pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 @pytest.mark.level("MUST")
 def test_prediction_answers_text_and_ids(api, chatflow):
     """POST /prediction/{id} answers 200 JSON with text, question, chatId, chatMessageId, sessionId."""
-    response = api.post(f"prediction/{chatflow['id']}", json={"question": "hello conformance"})
+    response = api.post(item_path("prediction", chatflow['id']), json={"question": "hello conformance"})
     expect_status(response, 200)
     body = expect_json(response)
     for field in ("text", "question", "chatId", "chatMessageId", "sessionId"):
@@ -22,8 +23,8 @@ def test_prediction_answers_text_and_ids(api, chatflow):
 @pytest.mark.level("MUST")
 def test_chat_id_is_continued(api, chatflow):
     """A prediction sent with the chatId of an earlier answer stays in that chat (same chatId back)."""
-    first = expect_json(api.post(f"prediction/{chatflow['id']}", json={"question": "one"}))
-    second = api.post(f"prediction/{chatflow['id']}", json={"question": "two", "chatId": first["chatId"]})
+    first = expect_json(api.post(item_path("prediction", chatflow['id']), json={"question": "one"}))
+    second = api.post(item_path("prediction", chatflow['id']), json={"question": "two", "chatId": first["chatId"]})
     expect_status(second, 200)
     assert expect_json(second).get("chatId") == first["chatId"], "chatId was not continued"
 
@@ -31,8 +32,8 @@ def test_chat_id_is_continued(api, chatflow):
 @pytest.mark.level("MUST")
 def test_prediction_is_stored_as_two_messages(api, chatflow):
     """After one prediction, GET /chatmessage/{id} lists its userMessage and apiMessage."""
-    answer = expect_json(api.post(f"prediction/{chatflow['id']}", json={"question": "store me"}))
-    response = api.get(f"chatmessage/{chatflow['id']}", params={"chatId": answer["chatId"]})
+    answer = expect_json(api.post(item_path("prediction", chatflow['id']), json={"question": "store me"}))
+    response = api.get(item_path("chatmessage", chatflow['id']), params={"chatId": answer["chatId"]})
     expect_status(response, 200)
     messages = expect_json(response)
     roles = sorted(m.get("role") for m in messages if isinstance(m, dict))

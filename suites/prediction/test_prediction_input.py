@@ -7,6 +7,7 @@ import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
 from flowise_conformance.flows import echo_answer
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 def test_override_config_is_accepted(api, chatflow):
     """A prediction with an overrideConfig object (vars) is answered 200 with the flow's reply."""
     body = {"question": "with overrides", "overrideConfig": {"vars": {"fcVariable": "fc-value"}}}
-    response = api.post(f"prediction/{chatflow['id']}", json=body)
+    response = api.post(item_path("prediction", chatflow['id']), json=body)
     expect_status(response, 200)
     assert expect_json(response).get("text") == echo_answer("with overrides")
 
@@ -24,7 +25,7 @@ def test_override_config_is_accepted(api, chatflow):
 def test_history_is_accepted(api, chatflow):
     """A prediction with a well-formed history (userMessage/apiMessage items) is answered 200 with the reply."""
     history = [{"role": "userMessage", "content": "earlier question"}, {"role": "apiMessage", "content": "earlier answer"}]
-    response = api.post(f"prediction/{chatflow['id']}", json={"question": "with history", "history": history})
+    response = api.post(item_path("prediction", chatflow['id']), json={"question": "with history", "history": history})
     expect_status(response, 200)
     assert expect_json(response).get("text") == echo_answer("with history")
 
@@ -33,7 +34,7 @@ def test_history_is_accepted(api, chatflow):
 def test_history_with_unknown_role_is_rejected(api, chatflow):
     """A history item whose role is not apiMessage/userMessage is answered 400 or 422 with the error shape."""
     history = [{"role": "fcNotARole", "content": "x"}]
-    response = api.post(f"prediction/{chatflow['id']}", json={"question": "bad history", "history": history})
+    response = api.post(item_path("prediction", chatflow['id']), json={"question": "bad history", "history": history})
     expect_status(response, 400, 422, why="a malformed history must be refused")
     expect_error_shape(response)
 
@@ -41,7 +42,7 @@ def test_history_with_unknown_role_is_rejected(api, chatflow):
 @pytest.mark.level("MUST")
 def test_history_that_is_not_a_list_is_rejected(api, chatflow):
     """A history that is a string instead of a list is answered 400 or 422 with the error shape."""
-    response = api.post(f"prediction/{chatflow['id']}", json={"question": "bad history", "history": "earlier"})
+    response = api.post(item_path("prediction", chatflow['id']), json={"question": "bad history", "history": "earlier"})
     expect_status(response, 400, 422, why="a history that is not a list must be refused")
     expect_error_shape(response)
 
@@ -49,7 +50,7 @@ def test_history_that_is_not_a_list_is_rejected(api, chatflow):
 @pytest.mark.level("MUST")
 def test_unknown_chatflow_is_404(api):
     """POST /prediction/{id} (no streaming field) for a chatflow that does not exist answers 404 with the error shape."""
-    response = api.post(f"prediction/{uuid.uuid4()}", json={"question": "anyone there"})
+    response = api.post(item_path("prediction", uuid.uuid4()), json={"question": "anyone there"})
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -57,7 +58,7 @@ def test_unknown_chatflow_is_404(api):
 @pytest.mark.level("MUST")
 def test_unknown_chatflow_with_streaming_false_is_404(api):
     """POST /prediction/{id} with "streaming": false for a chatflow that does not exist answers 404 JSON."""
-    response = api.post(f"prediction/{uuid.uuid4()}", json={"question": "anyone there", "streaming": False})
+    response = api.post(item_path("prediction", uuid.uuid4()), json={"question": "anyone there", "streaming": False})
     expect_status(response, 404)
     expect_error_shape(response)
 

@@ -6,12 +6,13 @@ import uuid
 import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 
 
 def _messages(api, flow_id: str, **params) -> list:
-    response = api.get(f"chatmessage/{flow_id}", params=params)
+    response = api.get(item_path("chatmessage", flow_id), params=params)
     expect_status(response, 200)
     messages = expect_json(response)
     assert isinstance(messages, list), f"GET /chatmessage must answer a JSON array, got {type(messages).__name__}"
@@ -22,7 +23,7 @@ def _messages(api, flow_id: str, **params) -> list:
 def test_chat_id_sent_is_answered_back(api, chatflow):
     """A prediction sent with a new client-chosen chatId is answered with that chatId."""
     chat_id = f"fc-chat-{uuid.uuid4()}"
-    response = api.post(f"prediction/{chatflow['id']}", json={"question": "mine", "chatId": chat_id})
+    response = api.post(item_path("prediction", chatflow['id']), json={"question": "mine", "chatId": chat_id})
     expect_status(response, 200)
     got = expect_json(response).get("chatId")
     assert got == chat_id, f"chatId answered {got!r}, sent {chat_id!r}"
@@ -34,7 +35,7 @@ def test_continued_chat_keeps_all_its_messages(api, chatflow):
     """Two predictions in the same chatId leave four messages (two per turn) under that chatId."""
     chat_id = f"fc-chat-{uuid.uuid4()}"
     for question in ("turn one", "turn two"):
-        response = api.post(f"prediction/{chatflow['id']}", json={"question": question, "chatId": chat_id})
+        response = api.post(item_path("prediction", chatflow['id']), json={"question": question, "chatId": chat_id})
         expect_status(response, 200)
     messages = _messages(api, chatflow["id"], chatId=chat_id)
     questions = sorted(m.get("content") for m in messages if m.get("role") == "userMessage")
@@ -47,7 +48,7 @@ def test_override_session_id_is_the_session_id(api, chatflow):
     """A prediction with overrideConfig.sessionId is answered with that sessionId."""
     session_id = f"fc-session-{uuid.uuid4()}"
     body = {"question": "session", "overrideConfig": {"sessionId": session_id}}
-    response = api.post(f"prediction/{chatflow['id']}", json=body)
+    response = api.post(item_path("prediction", chatflow['id']), json=body)
     expect_status(response, 200)
     got = expect_json(response).get("sessionId")
     assert got == session_id, f"sessionId answered {got!r}, sent overrideConfig.sessionId {session_id!r}"
@@ -59,7 +60,7 @@ def test_override_session_id_is_stored_on_the_messages(api, chatflow):
     """The messages of a prediction with overrideConfig.sessionId carry it (GET /chatmessage?sessionId= finds both)."""
     session_id = f"fc-session-{uuid.uuid4()}"
     body = {"question": "session stored", "overrideConfig": {"sessionId": session_id}}
-    expect_status(api.post(f"prediction/{chatflow['id']}", json=body), 200)
+    expect_status(api.post(item_path("prediction", chatflow['id']), json=body), 200)
     messages = _messages(api, chatflow["id"], sessionId=session_id)
     roles = sorted(str(m.get("role")) for m in messages)
     assert roles == ["apiMessage", "userMessage"], f"messages under the session: {roles}"

@@ -8,6 +8,7 @@ import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
 from flowise_conformance.flows import echo_answer
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating, pytest.mark.requires("uploads")]
 
@@ -20,7 +21,7 @@ def _upload(kind: str, content: str) -> dict:
 
 
 def _user_message(api, flow_id: str, chat_id: str) -> dict:
-    response = api.get(f"chatmessage/{flow_id}", params={"chatId": chat_id})
+    response = api.get(item_path("chatmessage", flow_id), params={"chatId": chat_id})
     expect_status(response, 200)
     messages = [m for m in expect_json(response) if isinstance(m, dict) and m.get("role") == "userMessage"]
     assert len(messages) == 1, f"{len(messages)} user messages in the chat, expected 1"
@@ -31,7 +32,7 @@ def _user_message(api, flow_id: str, chat_id: str) -> dict:
 def test_base64_upload_is_answered(api, chatflow):
     """A JSON prediction with a base64 text file in uploads (type file) is answered 200 with the flow's reply."""
     body = {"question": "with a file", "uploads": [_upload("file", "hello upload\n")]}
-    response = api.post(f"prediction/{chatflow['id']}", json=body)
+    response = api.post(item_path("prediction", chatflow['id']), json=body)
     expect_status(response, 200)
     assert expect_json(response).get("text") == echo_answer("with a file")
 
@@ -41,7 +42,7 @@ def test_base64_upload_is_answered(api, chatflow):
 def test_base64_upload_is_recorded_on_the_user_message(api, chatflow):
     """The stored user message of a prediction with an upload lists the file (its name and mime) in fileUploads."""
     body = {"question": "record my file", "uploads": [_upload("file", "hello upload\n")]}
-    response = api.post(f"prediction/{chatflow['id']}", json=body)
+    response = api.post(item_path("prediction", chatflow['id']), json=body)
     expect_status(response, 200)
     message = _user_message(api, chatflow["id"], expect_json(response)["chatId"])
     uploads = message.get("fileUploads")
@@ -56,7 +57,7 @@ def test_full_file_upload_reaches_the_flow(api, chatflow):
     """A file:full upload's content is given to the flow with the question: the echo flow's reply contains it."""
     content = f"fc full content {uuid.uuid4().hex}"
     upload = _upload("file:full", content)
-    response = api.post(f"prediction/{chatflow['id']}", json={"question": "read the file", "uploads": [upload]})
+    response = api.post(item_path("prediction", chatflow['id']), json={"question": "read the file", "uploads": [upload]})
     expect_status(response, 200)
     text = str(expect_json(response).get("text"))
     assert echo_answer("read the file") in text, f"the reply {text[:300]!r} lost the question"
@@ -67,7 +68,7 @@ def test_full_file_upload_reaches_the_flow(api, chatflow):
 def test_multipart_prediction_is_answered(api, chatflow):
     """A multipart/form-data prediction (question field + a text file in files) is answered 200 JSON with the reply."""
     files = [("files", (FILE_NAME, b"hello multipart\n", "text/plain"))]
-    response = api.post(f"prediction/{chatflow['id']}", data={"question": "multipart"}, files=files)
+    response = api.post(item_path("prediction", chatflow['id']), data={"question": "multipart"}, files=files)
     expect_status(response, 200)
     body = expect_json(response)
     assert body.get("question") == "multipart", f"question answered {body.get('question')!r}"
@@ -79,7 +80,7 @@ def test_multipart_prediction_is_answered(api, chatflow):
 def test_multipart_prediction_is_stored(api, chatflow):
     """A multipart prediction is stored like a JSON one: the user message holds the question field."""
     files = [("files", (FILE_NAME, b"hello multipart\n", "text/plain"))]
-    response = api.post(f"prediction/{chatflow['id']}", data={"question": "multipart stored"}, files=files)
+    response = api.post(item_path("prediction", chatflow['id']), data={"question": "multipart stored"}, files=files)
     expect_status(response, 200)
     message = _user_message(api, chatflow["id"], expect_json(response)["chatId"])
     assert message.get("content") == "multipart stored", f"the user message holds {message.get('content')!r}"

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("tools")]
 
@@ -13,7 +14,7 @@ pytestmark = [pytest.mark.resource("tools")]
 @pytest.mark.level("MUST")
 def test_get_unknown_tool_is_404(api):
     """GET /tools/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.get(f"tools/{uuid.uuid4()}")
+    response = api.get(item_path("tools", uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)
 
@@ -22,7 +23,7 @@ def test_get_unknown_tool_is_404(api):
 @pytest.mark.mutating
 def test_update_unknown_tool_is_404(api, tracker):
     """PUT /tools/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.put(f"tools/{uuid.uuid4()}", json={"description": "nobody is here"})
+    response = api.put(item_path("tools", uuid.uuid4()), json={"description": "nobody is here"})
     tracker.track_response("tool", response)
     expect_status(response, 404)
     expect_error_shape(response)
@@ -32,7 +33,7 @@ def test_update_unknown_tool_is_404(api, tracker):
 @pytest.mark.mutating
 def test_delete_unknown_tool_is_404(api):
     """DELETE /tools/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.delete(f"tools/{uuid.uuid4()}")
+    response = api.delete(item_path("tools", uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)
 

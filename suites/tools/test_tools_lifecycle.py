@@ -5,6 +5,7 @@ import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("tools"), pytest.mark.mutating]
 
@@ -32,7 +33,7 @@ def test_created_tool_matches_the_tool_schema(tool):
 @pytest.mark.level("MUST")
 def test_get_returns_the_created_tool(api, tool):
     """GET /tools/{id} answers 200 with the tool as created."""
-    response = api.get(f"tools/{tool['id']}")
+    response = api.get(item_path("tools", tool['id']))
     expect_status(response, 200)
     got = expect_json(response)
     assert isinstance(got, dict), f"GET /tools/{{id}} must answer a JSON object, got {type(got).__name__}"
@@ -54,9 +55,9 @@ def test_created_tool_is_listed(api, tool):
 def test_update_persists(api, tool):
     """PUT /tools/{id} changes the description, and a later GET shows the new description."""
     described = f"{tool['description']} (updated)"
-    response = api.put(f"tools/{tool['id']}", json={"description": described})
+    response = api.put(item_path("tools", tool['id']), json={"description": described})
     expect_status(response, 200)
-    again = api.get(f"tools/{tool['id']}")
+    again = api.get(item_path("tools", tool['id']))
     expect_status(again, 200)
     got = expect_json(again)
     assert got.get("description") == described, f"after PUT the description is {got.get('description')!r}"
@@ -66,7 +67,7 @@ def test_update_persists(api, tool):
 def test_update_answers_the_updated_tool(api, tool, new_name):
     """PUT /tools/{id} answers 200 with the tool as it now is (the new name, the same id)."""
     renamed = new_name("tool-renamed")
-    response = api.put(f"tools/{tool['id']}", json={"name": renamed})
+    response = api.put(item_path("tools", tool['id']), json={"name": renamed})
     expect_status(response, 200)
     got = expect_json(response)
     assert isinstance(got, dict), f"PUT /tools/{{id}} must answer a JSON object, got {type(got).__name__}"
@@ -77,9 +78,9 @@ def test_update_answers_the_updated_tool(api, tool, new_name):
 @pytest.mark.level("MUST")
 def test_update_changes_only_the_fields_sent(api, tool):
     """PUT /tools/{id} with only a description keeps name, color, schema and func as they were."""
-    response = api.put(f"tools/{tool['id']}", json={"description": "only this changes"})
+    response = api.put(item_path("tools", tool['id']), json={"description": "only this changes"})
     expect_status(response, 200)
-    got = expect_json(api.get(f"tools/{tool['id']}"))
+    got = expect_json(api.get(item_path("tools", tool['id'])))
     for field in ("name", "color", "schema", "func"):
         assert got.get(field) == tool[field], f"{field}: {got.get(field)!r} after a PUT that did not send it, was {tool[field]!r}"
 
@@ -87,9 +88,9 @@ def test_update_changes_only_the_fields_sent(api, tool):
 @pytest.mark.level("MUST")
 def test_get_after_delete_is_404(api, tool, tracker):
     """DELETE /tools/{id} answers 200, and the tool is then gone (GET answers 404)."""
-    response = api.delete(f"tools/{tool['id']}")
+    response = api.delete(item_path("tools", tool['id']))
     expect_status(response, 200)
-    gone = api.get(f"tools/{tool['id']}")
+    gone = api.get(item_path("tools", tool['id']))
     if gone.status_code == 404:
         tracker.gone("tool", tool["id"])
     expect_status(gone, 404, why="a deleted tool must no longer be served")
@@ -98,7 +99,7 @@ def test_get_after_delete_is_404(api, tool, tracker):
 @pytest.mark.level("MUST")
 def test_deleted_tool_is_not_listed(api, tool):
     """After DELETE /tools/{id}, GET /tools no longer lists the tool."""
-    expect_status(api.delete(f"tools/{tool['id']}"), 200)
+    expect_status(api.delete(item_path("tools", tool['id'])), 200)
     listed = expect_json(api.get("tools"))
     assert isinstance(listed, list), f"GET /tools must answer a JSON array, got {type(listed).__name__}"
     assert tool["id"] not in {t.get("id") for t in listed if isinstance(t, dict)}, "deleted tool still listed"
@@ -107,6 +108,6 @@ def test_deleted_tool_is_not_listed(api, tool):
 @pytest.mark.level("SHOULD")
 def test_delete_answers_a_delete_result(api, tool):
     """DELETE /tools/{id} answers the documented DeleteResult object ({affected, raw?})."""
-    response = api.delete(f"tools/{tool['id']}")
+    response = api.delete(item_path("tools", tool['id']))
     expect_status(response, 200)
     expect_schema(expect_json(response), "DeleteResult", "DELETE /tools/{id} answer")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("tools"), pytest.mark.mutating]
 
@@ -48,7 +49,7 @@ def test_rejected_create_stores_nothing(api, tracker, tool_fields):
 @pytest.mark.level("MUST")
 def test_update_with_null_name_is_rejected(api, tool):
     """PUT /tools/{id} with name null answers 400 or 422 with the error shape."""
-    response = api.put(f"tools/{tool['id']}", json={"name": None})
+    response = api.put(item_path("tools", tool['id']), json={"name": None})
     expect_status(response, 400, 422)
     expect_error_shape(response)
 
@@ -56,7 +57,7 @@ def test_update_with_null_name_is_rejected(api, tool):
 @pytest.mark.level("SHOULD")
 def test_update_with_empty_name_is_rejected(api, tool):
     """PUT /tools/{id} with an empty name answers 400 or 422 with the error shape."""
-    response = api.put(f"tools/{tool['id']}", json={"name": ""})
+    response = api.put(item_path("tools", tool['id']), json={"name": ""})
     expect_status(response, 400, 422)
     expect_error_shape(response)
 
@@ -64,8 +65,8 @@ def test_update_with_empty_name_is_rejected(api, tool):
 @pytest.mark.level("SHOULD")
 def test_rejected_update_changes_nothing(api, tool):
     """A PUT /tools/{id} rejected for a null name leaves the tool as it was."""
-    response = api.put(f"tools/{tool['id']}", json={"name": None, "description": "must not be stored"})
+    response = api.put(item_path("tools", tool['id']), json={"name": None, "description": "must not be stored"})
     assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
-    got = expect_json(api.get(f"tools/{tool['id']}"))
+    got = expect_json(api.get(item_path("tools", tool['id'])))
     assert got.get("name") == tool["name"], f"name is {got.get('name')!r} after a rejected PUT"
     assert got.get("description") == tool["description"], f"description is {got.get('description')!r} after a rejected PUT"

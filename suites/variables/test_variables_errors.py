@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("variables"), pytest.mark.mutating]
 
@@ -13,7 +14,7 @@ pytestmark = [pytest.mark.resource("variables"), pytest.mark.mutating]
 @pytest.mark.level("MUST")
 def test_update_unknown_variable_is_404(api, tracker):
     """PUT /variables/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.put(f"variables/{uuid.uuid4()}", json={"value": "nobody is here"})
+    response = api.put(item_path("variables", uuid.uuid4()), json={"value": "nobody is here"})
     tracker.track_response("variable", response)
     expect_status(response, 404)
     expect_error_shape(response)
@@ -22,7 +23,7 @@ def test_update_unknown_variable_is_404(api, tracker):
 @pytest.mark.level("MUST")
 def test_delete_unknown_variable_is_404(api):
     """DELETE /variables/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.delete(f"variables/{uuid.uuid4()}")
+    response = api.delete(item_path("variables", uuid.uuid4()))
     expect_status(response, 404)
     expect_error_shape(response)
 

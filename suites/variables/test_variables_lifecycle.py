@@ -8,6 +8,7 @@ import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("variables"), pytest.mark.mutating]
 
@@ -53,7 +54,7 @@ def test_runtime_variable_keeps_its_type(create_variable, listed_variables):
 @pytest.mark.level("MUST")
 def test_update_persists(api, variable, listed_variables):
     """PUT /variables/{id} changes the value, and GET /variables then lists the new value."""
-    response = api.put(f"variables/{variable['id']}", json={"value": "fc-changed"})
+    response = api.put(item_path("variables", variable['id']), json={"value": "fc-changed"})
     expect_status(response, 200)
     listed = listed_variables()
     assert variable["id"] in listed, "updated variable not listed"
@@ -63,7 +64,7 @@ def test_update_persists(api, variable, listed_variables):
 @pytest.mark.level("SHOULD")
 def test_update_answers_the_updated_variable(api, variable):
     """PUT /variables/{id} answers 200 with the variable as it now is (the new value, the same id)."""
-    response = api.put(f"variables/{variable['id']}", json={"value": "fc-answered"})
+    response = api.put(item_path("variables", variable['id']), json={"value": "fc-answered"})
     expect_status(response, 200)
     got = expect_json(response)
     assert isinstance(got, dict), f"PUT /variables/{{id}} must answer a JSON object, got {type(got).__name__}"
@@ -75,7 +76,7 @@ def test_update_answers_the_updated_variable(api, variable):
 def test_update_changes_only_the_fields_sent(api, create_variable, listed_variables):
     """PUT /variables/{id} with only a value keeps the name and the runtime type."""
     variable = create_variable(type="runtime", value="")
-    expect_status(api.put(f"variables/{variable['id']}", json={"value": "fc-only-this"}), 200)
+    expect_status(api.put(item_path("variables", variable['id']), json={"value": "fc-only-this"}), 200)
     got = listed_variables().get(variable["id"])
     assert got is not None, "updated variable not listed"
     assert got.get("name") == variable["name"], f"name {got.get('name')!r} after a PUT that did not send it"
@@ -85,7 +86,7 @@ def test_update_changes_only_the_fields_sent(api, create_variable, listed_variab
 @pytest.mark.level("SHOULD")
 def test_update_switches_the_type(api, variable, listed_variables):
     """PUT /variables/{id} with type runtime turns a static variable into a runtime one."""
-    expect_status(api.put(f"variables/{variable['id']}", json={"type": "runtime"}), 200)
+    expect_status(api.put(item_path("variables", variable['id']), json={"type": "runtime"}), 200)
     got = listed_variables().get(variable["id"])
     assert got is not None, "updated variable not listed"
     assert got.get("type") == "runtime", f"type {got.get('type')!r} after PUT {{type: runtime}}"
@@ -94,7 +95,7 @@ def test_update_switches_the_type(api, variable, listed_variables):
 @pytest.mark.level("MUST")
 def test_deleted_variable_is_not_listed(api, variable, listed_variables, tracker):
     """DELETE /variables/{id} answers 200, and GET /variables then no longer lists the variable."""
-    expect_status(api.delete(f"variables/{variable['id']}"), 200)
+    expect_status(api.delete(item_path("variables", variable['id'])), 200)
     listed = listed_variables()
     if variable["id"] not in listed:
         tracker.gone("variable", variable["id"])
@@ -104,6 +105,6 @@ def test_deleted_variable_is_not_listed(api, variable, listed_variables, tracker
 @pytest.mark.level("SHOULD")
 def test_delete_answers_a_delete_result(api, variable):
     """DELETE /variables/{id} answers the documented DeleteResult object ({affected, raw?})."""
-    response = api.delete(f"variables/{variable['id']}")
+    response = api.delete(item_path("variables", variable['id']))
     expect_status(response, 200)
     expect_schema(expect_json(response), "DeleteResult", "DELETE /variables/{id} answer")

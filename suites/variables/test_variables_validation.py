@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("variables"), pytest.mark.mutating]
 
@@ -55,6 +56,6 @@ def test_rejected_create_stores_nothing(api, tracker, variable_fields, listed_va
 @pytest.mark.level("MUST")
 def test_update_with_empty_name_is_rejected(api, variable):
     """PUT /variables/{id} with an empty name answers 400 or 422 with the error shape."""
-    response = api.put(f"variables/{variable['id']}", json={"name": ""})
+    response = api.put(item_path("variables", variable['id']), json={"name": ""})
     expect_status(response, 400, 422)
     expect_error_shape(response)
