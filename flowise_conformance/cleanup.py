@@ -33,9 +33,11 @@ class Item:
     path: str
     status: str = "pending"  # deleted | gone | failed | unproven (left alone) | skipped
     detail: str = ""
+    shown: str | None = None  # the name the server shows, when it is not the journaled one
 
     def line(self) -> str:
-        what = f"{self.kind} {self.id}" + (f" ({self.name})" if self.name else "")
+        names = [n for n in (self.shown, self.name and (f"journaled as {self.name}" if self.shown else self.name)) if n]
+        what = f"{self.kind} {self.id}" + (f" ({', '.join(names)})" if names else "")
         if self.status == "deleted":
             return f"deleted {what}" + (f": {self.detail}" if self.detail else "")
         if self.status == "gone":
@@ -111,6 +113,7 @@ def _delete(client: FlowiseClient, journal: Journal, prover: Any, item: Item) ->
         item.status, item.detail = "failed", f"DELETE {item.path} answered {response.status_code}"
         return
     after = prover.read(item.kind, item.id)
+    _name_shown(item, after)
     if after.state != ABSENT:
         item.status = "failed"
         item.detail = (f"DELETE {item.path} answered {response.status_code} but the object is still there "
@@ -118,6 +121,12 @@ def _delete(client: FlowiseClient, journal: Journal, prover: Any, item: Item) ->
         return
     item.status = "deleted" if response.is_success else "gone"
     journal.deleted(item.kind, item.id)
+
+
+def _name_shown(item: Item, reading: Any) -> None:
+    """Report an object by the name the server shows now too (a test may have renamed it)."""
+    if reading.name and reading.name != item.name:
+        item.shown = reading.name
 
 
 def _settle(client: FlowiseClient, journal: Journal, prover: Any, item: Item, foreign: set[str]) -> bool:
@@ -129,6 +138,7 @@ def _settle(client: FlowiseClient, journal: Journal, prover: Any, item: Item, fo
         item.status, item.detail = "unproven", "not deleted: this id was on the target before the run"
         return True
     reading = prover.read(item.kind, item.id)
+    _name_shown(item, reading)
     if reading.state == ABSENT:
         item.status = "gone"
         journal.deleted(item.kind, item.id)
@@ -151,6 +161,10 @@ def clean(client: FlowiseClient, journal: Journal, *, dry_run: bool = False) -> 
     report = CleanupReport(outstanding_items(journal))
     prover = _prover(client, journal)
     foreign = journal.foreign_ids()
+    names: dict[tuple[str, str], list[str]] = {}  # (kind, id) -> every name journaled with it
+    for entry in journal.entries():
+        if entry.get("event") == "created" and isinstance(entry.get("name"), str):
+            names.setdefault((entry.get("kind"), entry.get("id")), []).append(entry["name"])
     look_for: list[tuple[str, str]] = []
     for item in report.items:
         if item.status != "pending":
@@ -158,8 +172,8 @@ def clean(client: FlowiseClient, journal: Journal, *, dry_run: bool = False) -> 
         if dry_run:
             item.status, item.detail = "skipped", f"dry run: would read it back and send DELETE {item.path}"
             continue
-        if _settle(client, journal, prover, item, foreign) and item.name:
-            look_for.append((item.kind, item.name))
+        if _settle(client, journal, prover, item, foreign):
+            look_for += [(item.kind, n) for n in names.get((item.kind, item.id), [])]
     report.items += _pending_creates(client, journal, prover, dry_run, look_for, foreign)
     return report
 

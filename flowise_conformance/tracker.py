@@ -64,7 +64,14 @@ class Tracker:
         self.live: dict[tuple[str, str], str] = {}
 
     def track(self, kind: str, obj_id: str, name: str | None = None) -> None:
+        """Journal an object a create answered. An id that cannot go into a URL raises ids.UnsafeId; one
+        that was on the target before the run is not journaled (the sweep finds the real one by name)."""
+        from flowise_conformance.plugins.safety import guard
+
         path = delete_path(kind, obj_id)
+        active = guard()
+        if active is not None and obj_id in active.foreign:
+            return
         self.journal.created(kind, obj_id, path, name)
         self.live[(kind, obj_id)] = path
 

@@ -770,7 +770,8 @@ def pytest_configure(config: pytest.Config) -> None:
         try:
             foreign = frozenset() if read_only else _foreign_ids(target)
         except InventoryFailed as exc:
-            pytest.exit(f"flowise-conformance: {redact(str(exc))}", returncode=2)
+            # USAGE_ERROR: the CLI answers it with exit 2 (pytest's own 2 means interrupted there)
+            pytest.exit(f"flowise-conformance: {redact(str(exc))}", returncode=pytest.ExitCode.USAGE_ERROR)
         if run is not None and foreign:
             run.journal.inventory(sorted(foreign))
         if config.pluginmanager.hasplugin("xdist"):
