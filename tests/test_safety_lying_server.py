@@ -10,6 +10,7 @@ its name and id. Each case prints its figures (what the server received, what wa
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any, Callable
 import pytest
 
 from flowise_conformance import paths
-from flowise_conformance.proof import shown_name, write_operations
+from flowise_conformance.spec import load_spec
 from tests.lying_support import Lies, LyingServer, cycle
 from tests.safety_support import cli_env, diff_dumps, finish, run_objects, seed, start_cli
 
@@ -78,6 +79,20 @@ def run_case(tmp_path: Path, run_id: str, lies_for: Callable[[dict[str, str], st
     summary_file = reports / run_id / "summary.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else None
     return Case(code, out, err, before, after, seeded, writes, summary, seconds, done, cleanup_writes)
+
+
+def write_operations() -> list[tuple[str, re.Pattern[str]]]:
+    """(method, path pattern) of the spec's state-changing operations (read here, not from the code under test)."""
+    return [(m.upper(), re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(t)) + "$"))
+            for t, ops in load_spec()["paths"].items() for m in ops if m.upper() in ("POST", "PUT", "PATCH", "DELETE")]
+
+
+def shown_name(obj: dict[str, Any]) -> str | None:
+    """The stored object's name (an assistant's is inside its details JSON)."""
+    details = obj.get("details")
+    if not isinstance(obj.get("name"), str) and isinstance(details, str):
+        obj = json.loads(details)
+    return obj.get("name") if isinstance(obj.get("name"), str) else None
 
 
 def naming(writes: list[tuple[str, str]], obj_id: str) -> list[tuple[str, str]]:
@@ -183,10 +198,12 @@ def test_odd_ids_in_create_answers_are_refused_and_nothing_leaves_the_api(tmp_pa
 
 
 def test_writes_redirected_to_a_users_object_are_never_followed(tmp_path):
-    """Every PUT/DELETE answers 307 to the user's variable (hand-written suite and fuzzing, its auth checks
-    included): no write reaches that variable, and what the run could not delete is reported."""
+    """Every PUT/DELETE answers 307 to the user's variable, which no list shows (so the inventory cannot
+    protect it): neither the hand-written suite nor fuzzing (its auth checks included) follows, no write
+    reaches that variable, and what the run could not delete is reported."""
     run_id = "20260101-000000-1a1e06"
-    case = run_case(tmp_path, run_id, lambda s, _: Lies(redirect_writes_to=f"/api/v1/variables/{s['variable']}"),
+    case = run_case(tmp_path, run_id, lambda s, _: Lies(redirect_writes_to=f"/api/v1/variables/{s['variable']}",
+                                                        hidden={s["variable"]}),
                     ["variables", "fuzz/test_fuzz_operations.py"], "-k", "variables", cleanup=True)
     report("writes redirected to a user's object", case, run_id)
     untouched(case)
