@@ -77,6 +77,8 @@ class Prover:
         from flowise_conformance.ids import UnsafeId
         from flowise_conformance.tracker import DELETE_PATHS, delete_path
 
+        if kind not in DELETE_PATHS:
+            return Reading(UNKNOWN, "id", None, f"the run has no way to read a {kind} back")
         try:
             path = delete_path(kind, obj_id)
         except UnsafeId:
