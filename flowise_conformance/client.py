@@ -16,7 +16,7 @@ import httpx
 
 from flowise_conformance.config import Target
 from flowise_conformance.errors import HarnessError
-from flowise_conformance.redact import REDACTED, redact
+from flowise_conformance.redact import REDACTED, excerpt, redact
 
 API = "/api/v1"
 BODY_EXCERPT = 2000
@@ -102,14 +102,14 @@ class Exchange:
         lines = [f"> {self.method} {self.url}"]
         lines += [f"> {k}: {v}" for k, v in self.request_headers.items()]
         if self.request_body is not None:
-            lines += [">", "> " + self.request_body[:BODY_EXCERPT]]
+            lines += [">", "> " + self.request_body]
         if self.error:
             lines.append(f"! {self.error}")
         else:
             lines.append(f"< {self.status} ({self.elapsed:.3f}s)" if self.elapsed is not None else f"< {self.status}")
             lines += [f"< {k}: {v}" for k, v in self.response_headers.items()]
             if self.response_body:
-                lines += ["<", "< " + self.response_body[:BODY_EXCERPT]]
+                lines += ["<", "< " + self.response_body]
         lines.append("reproduce: " + self.as_curl())
         return redact("\n".join(lines))
 
@@ -124,10 +124,11 @@ def _safe_headers(headers: httpx.Headers) -> dict[str, str]:
 
 
 def _body_text(content: bytes | None, limit: int = BODY_EXCERPT) -> str | None:
+    """At most ``limit`` characters of a body, redacted before it is cut (a cut key leaves pieces)."""
     if content is None:
         return None
-    text = content[:limit].decode("utf-8", errors="replace")
-    return text + (f"... ({len(content)} bytes)" if len(content) > limit else "")
+    head = content[:limit * 4 + 4 * 1024].decode("utf-8", errors="replace")  # enough for any cut and any key
+    return excerpt(head, limit, more=f"... ({len(content)} bytes)") if len(content) > limit else redact(head)
 
 
 class FlowiseClient:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import jsonschema
 
-from flowise_conformance.redact import redact
+from flowise_conformance.redact import excerpt, redact
 
 EXCERPT = 500
 
@@ -29,8 +29,7 @@ def describe(response: httpx.Response) -> str:
         body = response.text
     except httpx.ResponseNotRead:
         body = "<streamed>"
-    if len(body) > EXCERPT:
-        body = body[:EXCERPT] + f"... ({len(body)} chars)"
+    body = excerpt(body, EXCERPT, more="... ({n} chars)")  # redacted before it is cut
     return f"{response.status_code} {ctype} {body!r} for {response.request.method} {response.request.url.path}"
 
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import jsonschema
 
+from flowise_conformance.redact import excerpt
+
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
@@ -38,7 +40,7 @@ def _is_json(content_type: str | None) -> bool:
 
 def _clip(value: Any, limit: int = 200) -> str:
     text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+    return excerpt(text, limit, more="... ({n} chars)")  # redacted before it is cut
 
 
 @lru_cache(maxsize=1)
