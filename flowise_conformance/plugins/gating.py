@@ -33,7 +33,7 @@ from flowise_conformance.errors import UsageError
 from flowise_conformance.expectations import Entry, Expectations, load, unknown_statically
 from flowise_conformance.outcomes import LEVELS, Outcome
 
-CORE_RESOURCES = ("ping", "auth", "chatflows", "prediction", "chatmessage", "errors", "limits")
+CORE_RESOURCES = ("ping", "auth", "chatflows", "prediction", "streaming", "chatmessage", "errors", "limits")
 PROFILES_DOC = "core (MUST tests of " + ", ".join(CORE_RESOURCES) + "), full (everything), or a resource name"
 RERUN_OUTCOMES = (Outcome.FAILED.value, Outcome.ERROR.value, Outcome.XPASSED.value)
 CONFIG_ERROR = int(pytest.ExitCode.USAGE_ERROR)  # `flowise-conformance run` turns it into exit code 2
