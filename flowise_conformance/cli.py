@@ -142,7 +142,7 @@ def _exit_code(pytest_code: int) -> int:
         return ExitCode.OK
     if pytest_code == 1:
         return ExitCode.FAILURES
-    if pytest_code == 2:
+    if pytest_code in (2, ExitCode.INTERRUPTED):  # pytest's own, or the plugin's once the reports are written
         return ExitCode.INTERRUPTED
     if pytest_code == 5:
         print("flowise-conformance: no test was selected", file=sys.stderr)
