@@ -80,7 +80,7 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
         os.environ[ENV_PREFLIGHT_DONE] = "1"
         if version:
             os.environ[ENV_SERVER_VERSION] = version
-        argv = ["-p", "flowise_conformance.pytest_plugin", "--import-mode=importlib", "-p", "no:cacheprovider",
+        argv = ["-p", "flowise_conformance.pytest_plugin", "--fc-run", "--import-mode=importlib", "-p", "no:cacheprovider",
                 "--report-dir", args.report_dir, "-o", "console_output_style=count",
                 "-W", "ignore::pytest.PytestAssertRewriteWarning"]
         argv += gating.run_argv(args, pytest_args)  # --profile/--level/--strict/--expectations/--alluredir
@@ -94,7 +94,7 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
             argv.append("--read-only")
         # a positional argument that names an existing file/dir (or node id) selects tests itself
         selected = [a for a in pytest_args if not a.startswith("-") and Path(a.split("::", 1)[0]).exists()]
-        suites = paths.suites_dir()
+        suites = _suites_of(selected)
         argv += ["--rootdir", str(suites), "--confcutdir", str(suites), "-c", os.devnull]
         if not selected:
             argv.append(str(suites))
@@ -106,6 +106,12 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
         os.environ.clear()
         os.environ.update(env_backup)
     return _exit_code(int(code))
+
+
+def _suites_of(selected: list[str]) -> Path:
+    """The suites directory of the tests named (a checkout's, say), else the installed one: test ids are relative to it."""
+    roots = {paths.suites_root_of(Path(a.split("::", 1)[0]).resolve()) for a in selected}
+    return roots.pop() if len(roots) == 1 and None not in roots else paths.suites_dir()
 
 
 def _main_redacted(pytest: Any, argv: list[str], report_dir: Path) -> int:
@@ -136,7 +142,7 @@ def _exit_code(pytest_code: int) -> int:
         return ExitCode.OK
     if pytest_code == 1:
         return ExitCode.FAILURES
-    if pytest_code == 2:
+    if pytest_code in (2, ExitCode.INTERRUPTED):  # pytest's own, or the plugin's once the reports are written
         return ExitCode.INTERRUPTED
     if pytest_code == 5:
         print("flowise-conformance: no test was selected", file=sys.stderr)

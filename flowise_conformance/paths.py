@@ -1,11 +1,13 @@
 """Where the shipped spec and suites are: inside the wheel, or at the root of a checkout."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 _BUNDLE = PACKAGE_DIR / "_bundle"
 _CHECKOUT = PACKAGE_DIR.parent
+SUITES_FLAG = "FLOWISE_CONFORMANCE_SUITES"  # set by suites/conftest.py: its directory is a suites root
 
 
 def _pick(name: str) -> Path:
@@ -42,3 +44,16 @@ def command_line_paths(args: list[str], invocation_dir: Path) -> list[tuple[Path
             path = invocation_dir / path
         out.append((path.resolve(), "::" in str(arg)))
     return out
+
+
+def suites_root_of(path: Path) -> Path | None:
+    """The suites directory holding ``path``: the nearest whose conftest.py sets SUITES_FLAG (read, not imported)."""
+    declares = re.compile(rf"^{SUITES_FLAG} = True\b", re.M)
+    for folder in (path, *path.parents):
+        conftest = folder / "conftest.py"
+        try:
+            if conftest.is_file() and declares.search(conftest.read_text(encoding="utf-8", errors="replace")):
+                return folder
+        except OSError:
+            continue
+    return None

@@ -1,11 +1,16 @@
 """The pytest plugin: target options, fixtures, markers, transcripts, cleanup and reports.
 
 Loaded by ``flowise-conformance run`` (``-p``) and by the checkout's root ``conftest.py``.
-It is inert for tests that use none of its fixtures; it starts the embedded reference
-server only when suites are collected and no base URL is configured.
+It is active (guard, read-only, gating, reports; the embedded reference server when no base
+URL is configured) in every session that runs suites: one started by ``flowise-conformance
+run``, one that loads a suites ``conftest.py`` (``paths.SUITES_FLAG``: a checkout's, the
+installed bundle's, a copy's), or one whose command line names the installed suites. A
+session that collects suite tests (``level``/``resource`` markers) without being active
+stops with exit code 2 before any test: a suite test never runs unguarded.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from pathlib import Path
@@ -48,19 +53,44 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--target", default=None, help="target file (TOML); options and env vars take precedence")
     group.addoption("--report-dir", default="reports", help="where reports/<run-id>/ goes (default: reports)")
     group.addoption("--run-id", default=None, help="the run id (default: a new timestamped id)")
+    group.addoption("--fc-run", action="store_true", default=False, help=argparse.SUPPRESS)  # set by `run`: suites
 
 
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-def _suites_selected(config: pytest.Config) -> bool:
+def _installed_suites() -> Path | None:
     try:
-        suites = paths.suites_dir().resolve()
+        return paths.suites_dir().resolve()
     except FileNotFoundError:
-        return False
+        return None
+
+
+def _declared_suites_root(config: pytest.Config) -> Path | None:
+    """The directory of a loaded suites conftest (pytest loads those of the given paths before configure)."""
+    for plugin in config.pluginmanager.get_plugins():
+        if getattr(plugin, paths.SUITES_FLAG, None) is True and isinstance(getattr(plugin, "__file__", None), str):
+            return Path(plugin.__file__).resolve().parent
+    return None
+
+
+def _suites_root(config: pytest.Config) -> Path | None:
+    """The suites directory this session runs, or None when it runs no suites (e.g. the self-tests)."""
+    declared = _declared_suites_root(config)
+    if declared is not None:
+        return declared
+    installed = _installed_suites()
+    if config.getoption("--fc-run") or installed is None:
+        return installed
     named = paths.command_line_paths(config.args, Path(config.invocation_params.dir))
-    return any(path == suites or suites in path.parents for path, _ in named)
+    return installed if any(path == installed or installed in path.parents for path, _ in named) else None
+
+
+def suites_root(config: pytest.Config) -> Path | None:
+    """The suites directory of this session: what test ids are relative to (``gating.canonical_id``)."""
+    root: Path | None = config.stash[_state_key].get("suites_root")
+    return root
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -68,12 +98,13 @@ def pytest_configure(config: pytest.Config) -> None:
     hypothesis_cache.prepare()  # before anything asks Hypothesis for its storage directory
     for marker, doc in MARKERS.items():
         config.addinivalue_line("markers", f"{marker}: {doc}")
-    state: dict[str, Any] = {"active": False}
+    root = _suites_root(config)
+    state: dict[str, Any] = {"active": False, "suites_root": root or _installed_suites()}
     config.stash[_state_key] = state
     if _is_worker(config):
         state["active"] = bool(os.environ.get(ENV_RUN_ID))
         return
-    if not _suites_selected(config):
+    if root is None:
         return
     state["active"] = True
     try:
@@ -198,8 +229,16 @@ def new_name(run_context: RunContext):  # noqa: ANN201
 # ---------------------------------------------------------------- per-test hooks
 
 
+UNGUARDED = ("flowise-conformance: {n} suite test(s) collected (e.g. {example}) in a session that cannot guard them "
+             "(no suites conftest.py loaded: --noconftest, --confcutdir or a copy without it?): refusing to run them. "
+             "Run `flowise-conformance run PATH` or `pytest PATH` with the suites' conftest.py.")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.stash[_state_key].get("active"):
+        suite_tests = [i for i in items if i.get_closest_marker("level") or i.get_closest_marker("resource")]
+        if suite_tests:  # markers are the suites' own: they say what ran, whatever the path
+            pytest.exit(UNGUARDED.format(n=len(suite_tests), example=suite_tests[0].nodeid), returncode=2)
         return
     for item in items:
         level = item.get_closest_marker("level")

@@ -1,4 +1,8 @@
-"""Fixtures shared by every suite: objects the tests need, created and owned by the run."""
+"""Fixtures shared by every suite: objects the tests need, created and owned by the run.
+
+``FLOWISE_CONFORMANCE_SUITES`` (paths.SUITES_FLAG) marks this directory as the suites' root:
+the plugin guards every session that loads this conftest, wherever the directory is.
+"""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -9,6 +13,8 @@ from flowise_conformance.client import FlowiseClient
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.tracker import Tracker
+
+FLOWISE_CONFORMANCE_SUITES = True
 
 
 @pytest.fixture

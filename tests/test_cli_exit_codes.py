@@ -103,3 +103,27 @@ def test_env_vars_select_the_target(run_cli):
     """FLOWISE_BASE_URL alone points the run at a server (here: nobody, so exit 2 naming it)."""
     result = run_cli("run", env=clean_env(FLOWISE_BASE_URL="http://127.0.0.1:9"))
     assert result.code == 2 and "127.0.0.1:9" in result.stderr
+
+
+RIGHT_KEY = "fc-right-key-3a9d51c7e2"
+WRONG_KEY = "fc-wrong-key-8b04f6d1a9"
+
+
+@pytest.mark.parametrize("given", [WRONG_KEY, None], ids=["wrong-key", "no-key"])
+def test_refused_api_key_exits_2_within_5_seconds_before_any_test(run_cli, given):
+    """A key the target refuses (401/403 on a protected read) gives exit 2 and one line within 5 s, before any test."""
+    from flowise_conformance.reference.app import ServerSettings
+    from flowise_conformance.reference.server import ThreadedServer
+
+    env = clean_env(**({"FLOWISE_API_KEY": given} if given else {}))
+    with ThreadedServer(ServerSettings(api_key=RIGHT_KEY)) as server:
+        started = time.monotonic()
+        result = run_cli("run", "--base-url", server.base_url, env=env, timeout=30)
+        elapsed = time.monotonic() - started
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    output = result.stdout + result.stderr
+    assert result.code == 2 and elapsed < 5 and len(lines) == 1 and "401" in lines[0], (
+        f"Expected: exit 2 within 5 s, one line naming the 401\n"
+        f"Received: exit {result.code} after {elapsed:.1f} s\n{output[-3000:]}")
+    assert "test session starts" not in output and not list(result.report_dir.glob("*/junit.xml")), output[-2000:]
+    assert (given or RIGHT_KEY) not in output and RIGHT_KEY not in output

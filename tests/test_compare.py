@@ -139,3 +139,21 @@ def test_matrix_cli_writes_html_and_markdown(tmp_path):
     proc = cli("matrix", one, two, "--label", "old", "--label", "new", "--markdown", "l.md", cwd=tmp_path)
     assert proc.returncode == 0 and "| test | old | new |" in (tmp_path / "l.md").read_text(), proc.stderr
     assert cli("matrix", one, two, "--label", "only-one", cwd=tmp_path).returncode == 2
+
+
+def test_compare_treats_an_interrupted_new_run_as_incomplete():
+    """Tests an interrupted NEW run did not reach are 'not run', not removed; the exit code is 1 (no verdict)."""
+    new = {**summary({"a": "passed"}), "interrupted": True}
+    result = compare(summary({"a": "passed", "b": "passed"}), new)
+    assert (result.removed, result.not_run, result.incomplete) == ([], [("b", "new", "passed")], ["new"]), (
+        f"Received: removed {result.removed}, not run {result.not_run}, incomplete {result.incomplete}")
+    assert result.exit_code == 1
+
+
+def test_matrix_marks_an_interrupted_run_and_its_unreached_tests():
+    """An interrupted run's column says so; a test it did not reach reads 'not run', not an empty cell."""
+    table = build([summary({"a": "passed", "b": "passed"}, name="old"),
+                   {**summary({"a": "passed"}, name="new"), "interrupted": True}])
+    assert table.columns == ["old", "new (interrupted)"], table.columns
+    row = [line for line in render_markdown(table).splitlines() if "`b`" in line]
+    assert row and row[0].rstrip().endswith("| pass | not run |"), row

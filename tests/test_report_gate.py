@@ -106,6 +106,16 @@ def test_core_profile_is_the_must_tests_of_the_core_resources(tmp_path):
     assert {t["resource"] for t in summary["tests"]} == {"chatflows"}
 
 
+def test_core_profile_keeps_the_must_streaming_tests(tmp_path):
+    """--profile core keeps the MUST SSE tests: framing and event order are MUST for createPrediction (spec/README.md)."""
+    code, output, _ = run(tmp_path, "--profile", "core", "--collect-only", "-q", "-p", "no:xdist",
+                          str(suites_dir() / "contracts" / "test_sse.py"))
+    selected = [line for line in output.splitlines() if "test_sse.py::" in line]
+    assert code == 0 and selected, (
+        f"Expected: --profile core selects the MUST tests of contracts/test_sse.py\n"
+        f"Received: exit {code}, {len(selected)} selected\n{output[-2000:]}")
+
+
 def test_an_unknown_profile_is_exit_2(tmp_path):
     """A profile that is neither core, full nor a resource is a usage error."""
     code, output, _ = run(tmp_path, "--profile", "nonsense", str(suites_dir() / "test_ping.py"))

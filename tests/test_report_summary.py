@@ -82,3 +82,35 @@ def test_the_key_never_reaches_the_summary():
 def test_the_message_is_the_failure_not_the_traceback(text, message):
     """The summary's message is pytest's final E block or the exception line, without module paths."""
     assert failure_message(text) == message
+
+
+def _interrupted_run() -> RunSummary:
+    summary = RunSummary("r", {"name": "t"}, interrupted=True, planned=3)
+    summary.tests = {"a": TestResult("a", Outcome.PASSED, resource="ping", level="MUST")}
+    return summary
+
+
+def test_an_interrupted_run_has_its_own_verdict_and_exit_code_130(tmp_path):
+    """An interrupted run whose finished tests passed is 'interrupted' with exit 130 in summary.json, never 'pass'."""
+    data = _interrupted_run().write(tmp_path / "summary.json")
+    assert (data["interrupted"], data["gate"]["verdict"], data["gate"]["exit_code"]) == (True, "interrupted", 130), (
+        f"Expected: interrupted, verdict interrupted, exit 130\nReceived: {data['interrupted']}, {data['gate']}")
+    assert data["planned"] == 3
+
+
+def test_an_interrupted_summary_written_before_the_verdict_existed_loads_as_interrupted(tmp_path):
+    """A file with "interrupted": true and verdict pass (older writers) is read as interrupted, exit 130."""
+    data = _interrupted_run().as_json()
+    data["gate"].update(verdict="pass", exit_code=0)
+    (tmp_path / "s.json").write_text(json.dumps(data))
+    gate = load(tmp_path / "s.json")["gate"]
+    assert (gate["verdict"], gate["exit_code"]) == ("interrupted", 130), f"Received: {gate}"
+
+
+def test_report_html_shows_an_interrupted_run_as_interrupted_not_pass():
+    """report.html's verdict of an interrupted run says INTERRUPTED with the number of tests that ran, not PASS."""
+    from flowise_conformance.report.html import render
+
+    page = render(_interrupted_run().as_json())
+    assert 'data-fc-value="interrupted"' in page and "INTERRUPTED (partial run): 1 of 3 selected tests ran" in page
+    assert ">PASS" not in page, "Expected: no PASS verdict\nReceived: a PASS in report.html"

@@ -78,6 +78,22 @@ def test_ctrl_c_stops_within_10s_cleans_up_and_writes_interrupted_reports(tmp_pa
     assert summary["interrupted"] is True
     assert (tmp_path / "reports" / run_id / "junit.xml").is_file(), "no partial junit.xml"
     assert "interrupted" in err
+    _assert_reported_as_interrupted(tmp_path / "reports" / run_id, summary, out)
+
+
+def _assert_reported_as_interrupted(run_dir, summary: dict, terminal: str) -> None:
+    """summary.json, the terminal, junit.xml and report.html all give the partial run its own verdict, exit 130."""
+    import xml.etree.ElementTree as ET
+
+    gate = summary["gate"]
+    assert (gate["verdict"], gate["exit_code"]) == ("interrupted", 130), (
+        f"Expected: gate verdict interrupted, exit 130\nReceived: {gate}")
+    lines = [line for line in terminal.splitlines() if line.startswith("gate: ")]
+    assert lines and lines[-1].startswith("gate: INTERRUPTED (partial run) (exit 130)"), f"Received: {lines}"
+    props = {p.get("name"): p.get("value") for p in ET.parse(run_dir / "junit.xml").iter("property")}
+    assert (props.get("fc_verdict"), props.get("fc_exit_code")) == ("interrupted", "130"), f"Received: {props}"
+    page = (run_dir / "report.html").read_text()
+    assert 'data-fc-value="interrupted"' in page and ">PASS" not in page
 
 
 def test_ctrl_c_against_a_hung_server_still_stops_within_10s_and_says_how_to_clean_up(tmp_path):

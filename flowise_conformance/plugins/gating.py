@@ -33,7 +33,7 @@ from flowise_conformance.errors import UsageError
 from flowise_conformance.expectations import Entry, Expectations, load, unknown_statically
 from flowise_conformance.outcomes import LEVELS, Outcome
 
-CORE_RESOURCES = ("ping", "auth", "chatflows", "prediction", "chatmessage", "errors", "limits")
+CORE_RESOURCES = ("ping", "auth", "chatflows", "prediction", "streaming", "chatmessage", "errors", "limits")
 PROFILES_DOC = "core (MUST tests of " + ", ".join(CORE_RESOURCES) + "), full (everything), or a resource name"
 RERUN_OUTCOMES = (Outcome.FAILED.value, Outcome.ERROR.value, Outcome.XPASSED.value)
 CONFIG_ERROR = int(pytest.ExitCode.USAGE_ERROR)  # `flowise-conformance run` turns it into exit code 2
@@ -79,10 +79,11 @@ def canonical_id(config: pytest.Config, nodeid: str) -> str:
     file_part, sep, rest = nodeid.partition("::")
     if file_part not in cache:
         rel = file_part
+        suites = _suites_root(config)
         try:
-            suites = paths.suites_dir().resolve()
-            rel = (config.rootpath / file_part).resolve().relative_to(suites).as_posix()
-        except (FileNotFoundError, ValueError):
+            if suites is not None:
+                rel = (config.rootpath / file_part).resolve().relative_to(suites).as_posix()
+        except ValueError:
             pass
         cache[file_part] = rel
     return cache[file_part] + sep + rest
@@ -101,6 +102,12 @@ def _is_worker(config: pytest.Config) -> bool:
 def _is_xdist_controller(config: pytest.Config) -> bool:
     return not _is_worker(config) and bool(getattr(config.option, "numprocesses", None)) \
         and config.pluginmanager.has_plugin("xdist")
+
+
+def _suites_root(config: pytest.Config) -> Path | None:
+    from flowise_conformance.pytest_plugin import _state_key, suites_root
+
+    return suites_root(config) if _state_key in config.stash else None
 
 
 def _active(config: pytest.Config) -> bool:
@@ -176,9 +183,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _collected_all(config: pytest.Config) -> bool:
     """Whether the session collected the whole suites directory (not a part of it)."""
-    try:
-        suites = paths.suites_dir().resolve()
-    except FileNotFoundError:
+    suites = _suites_root(config)
+    if suites is None:
         return False
     named = paths.command_line_paths(config.args, Path(config.invocation_params.dir))
     return any(not node and (path == suites or path in suites.parents) for path, node in named)
@@ -189,8 +195,9 @@ def _check_unknown(config: pytest.Config, collected_ids: list[str], complete: bo
     if not table:
         return
     unmatched = table.unknown(collected_ids)
-    if unmatched and not complete:
-        unmatched = unknown_statically(unmatched, paths.suites_dir())
+    suites = _suites_root(config)
+    if unmatched and not complete and suites is not None:
+        unmatched = unknown_statically(unmatched, suites)
     if unmatched:
         lines = [f"  {e.source}: test = {e.test!r}" for e in unmatched]
         pytest.exit("flowise-conformance: expectations: "

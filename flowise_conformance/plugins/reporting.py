@@ -24,6 +24,7 @@ from flowise_conformance.outcomes import Outcome
 from flowise_conformance.plugins import gating
 from flowise_conformance.redact import redact
 from flowise_conformance.report import html as html_report
+from flowise_conformance.report.gate import INTERRUPTED, VERDICT_LABEL
 from flowise_conformance.report.summary import RunSummary, TestResult, iso_now, zero_counts
 
 SEVERITY = {"MUST": "critical", "SHOULD": "normal", "MAY": "minor"}
@@ -42,6 +43,8 @@ def _is_worker(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     _config["config"] = config
+    if not config.pluginmanager.has_plugin("fc-junit-verdict"):
+        config.pluginmanager.register(_JunitVerdict(), "fc-junit-verdict")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -206,6 +209,53 @@ def _set(result: TestResult, outcome: Outcome, report: pytest.TestReport, messag
 # ---------------------------------------------------------------- end of session
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    summary: RunSummary | None = _plugin_state(session.config).get("summary")
+    if summary is not None and not _is_worker(session.config) and session.items:
+        summary.planned = len(session.items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """Under xdist the controller collects nothing: the first worker's selection is what the run plans."""
+    config = _config.get("config")
+    summary: RunSummary | None = _plugin_state(config).get("summary") if config else None
+    if summary is not None and summary.planned is None:
+        summary.planned = len(ids)
+
+
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """Ctrl-C or SIGTERM, not a ``pytest.exit`` (which pytest reports through this hook too)."""
+    config = _config.get("config")
+    if config is not None and excinfo.errisinstance(KeyboardInterrupt):
+        _plugin_state(config)["keyboard_interrupt"] = True
+
+
+def _interrupted(state: dict[str, Any]) -> bool:
+    from flowise_conformance.plugins.safety import signal_received
+
+    return bool(state.get("keyboard_interrupt")) or signal_received()
+
+
+class _JunitVerdict:
+    """Before junit.xml is written (a module has one hook of a name): the verdict as testsuite properties."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        from _pytest.junitxml import xml_key
+
+        config = session.config
+        state = _plugin_state(config)
+        summary: RunSummary | None = state.get("summary")
+        xml = config.stash.get(xml_key, None)
+        if _is_worker(config) or summary is None or xml is None:
+            return
+        summary.interrupted = _interrupted(state)
+        gate = summary.gate()
+        xml.add_global_property("fc_verdict", gate.verdict)
+        xml.add_global_property("fc_exit_code", str(gate.exit_code))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
@@ -217,14 +267,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return  # a configuration error stopped the run before any test: there is nothing to report
     summary.finished = iso_now()
     summary.duration_s = time.monotonic() - state.get("t0", time.monotonic())
-    summary.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    summary.interrupted = _interrupted(state)
     summary.cleanup_problems = [str(p) for p in state.get("cleanup_problems", [])]
     run_dir: Path = state["run"].run_dir
     data = summary.write(run_dir / "summary.json")
     html_report.write(run_dir / "report.html", data)
     state["written"] = data
-    if int(session.exitstatus) in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        session.exitstatus = data["gate"]["exit_code"]
+    if summary.interrupted or int(session.exitstatus) in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        session.exitstatus = data["gate"]["exit_code"]  # interrupted: 130, also under plain pytest
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -261,10 +311,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         tr.write_line(f"{test['outcome']} ({test['level']}): {test_id}: {test['message'][:160]}", red=True)
     for problem in data["cleanup"]["problems"]:
         tr.write_line(f"cleanup: {problem}", yellow=True)
-    verdict = {"pass": "PASS", "pass-with-warnings": "PASS with warnings", "fail": "FAIL"}[gate["verdict"]]
-    tr.write_line(f"gate: {verdict} (exit {gate['exit_code']}): {len(gate['failing'])} gating, "
+    verdict = VERDICT_LABEL[gate["verdict"]]
+    ran = (f"{len(data['tests'])} of {data['planned']} selected tests ran; " if data.get("planned") else
+           f"{len(data['tests'])} tests ran; ") if gate["verdict"] == INTERRUPTED else ""
+    tr.write_line(f"gate: {verdict} (exit {gate['exit_code']}): {ran}{len(gate['failing'])} gating, "
                   f"{len(gate['warnings'])} warning(s), {data['counts'][Outcome.XFAILED.value]} expected failure(s)",
-                  bold=True, red=gate["verdict"] == "fail", green=gate["verdict"] == "pass")
+                  bold=True, red=gate["verdict"] in ("fail", INTERRUPTED), green=gate["verdict"] == "pass")
     run_dir = state["run"].run_dir
     allure = getattr(config.option, "allure_report_dir", None)
     tr.write_line(f"reports: {run_dir}/summary.json, {run_dir}/report.html, {config.option.xmlpath}"

@@ -646,6 +646,11 @@ class _Interrupts:
 _INTERRUPTS = _Interrupts()
 
 
+def signal_received() -> bool:
+    """Whether a SIGINT/SIGTERM stopped this run (also when a library swallowed its KeyboardInterrupt)."""
+    return _INTERRUPTS.at is not None
+
+
 # ---------------------------------------------------------------- pytest hooks
 
 _key = pytest.StashKey[dict[str, Any]]()

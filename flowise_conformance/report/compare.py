@@ -6,11 +6,13 @@ compare reads two summary.json files (or run directories) and sorts every test i
     fix          failed, errored or expected-failure in OLD; passed (or stale-expectation) in NEW
     added        only in NEW;  removed: only in OLD
     changed      any other change of outcome (e.g. passed -> skipped, failed -> error)
+    not run      absent from a run that was interrupted (incomplete): neither added nor removed
 
 A test's *verdict* is what the server did, whatever the expectations said: passed and
 stale-expectation are "pass" (the check held); failed, error and expected-failure are "fail";
-skipped is "not checked". The exit code is 1 when there is any regression, else 0; 2 when a
-file cannot be read.
+skipped is "not checked". The exit code is 1 when there is any regression or when NEW was
+interrupted (an incomplete run cannot show that nothing regressed), else 0; 2 when a file
+cannot be read.
 """
 from __future__ import annotations
 
@@ -44,11 +46,17 @@ class Comparison:
     changed: list[tuple[str, str, str]] = field(default_factory=list)
     added: list[tuple[str, str]] = field(default_factory=list)  # (id, new outcome)
     removed: list[tuple[str, str]] = field(default_factory=list)  # (id, old outcome)
+    not_run: list[tuple[str, str, str]] = field(default_factory=list)  # (id, the run it is absent from, other outcome)
     unchanged: int = 0
 
     @property
+    def incomplete(self) -> list[str]:
+        """Which of the two runs ("old", "new") were interrupted."""
+        return [side for side, data in (("old", self.old), ("new", self.new)) if data.get("interrupted")]
+
+    @property
     def exit_code(self) -> int:
-        return int(ExitCode.FAILURES if self.regressions else ExitCode.OK)
+        return int(ExitCode.FAILURES if self.regressions or "new" in self.incomplete else ExitCode.OK)
 
     def as_json(self) -> dict[str, Any]:
         def triples(rows: list[tuple[str, str, str]]) -> list[dict[str, str]]:
@@ -61,7 +69,8 @@ class Comparison:
             "changed": triples(self.changed),
             "added": [{"id": i, "new": n} for i, n in self.added],
             "removed": [{"id": i, "old": o} for i, o in self.removed],
-            "unchanged": self.unchanged, "exit_code": self.exit_code,
+            "not_run": [{"id": i, "absent_from": side, "other": o} for i, side, o in self.not_run],
+            "incomplete": self.incomplete, "unchanged": self.unchanged, "exit_code": self.exit_code,
         }
 
 
@@ -71,9 +80,15 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Comparison:
     out = Comparison(old, new)
     for test_id in sorted(before.keys() | after.keys()):
         if test_id not in after:
-            out.removed.append((test_id, before[test_id]))
+            if new.get("interrupted"):
+                out.not_run.append((test_id, "new", before[test_id]))
+            else:
+                out.removed.append((test_id, before[test_id]))
         elif test_id not in before:
-            out.added.append((test_id, after[test_id]))
+            if old.get("interrupted"):
+                out.not_run.append((test_id, "old", after[test_id]))
+            else:
+                out.added.append((test_id, after[test_id]))
         else:
             was, now = before[test_id], after[test_id]
             row = (test_id, was, now)
@@ -97,8 +112,11 @@ def label(summary: dict[str, Any]) -> str:
 
 
 def render_text(result: Comparison) -> str:
-    lines = [f"old: {result.old.get('run_id')}  ({label(result.old)})",
-             f"new: {result.new.get('run_id')}  ({label(result.new)})"]
+    def run_line(side: str, data: dict[str, Any]) -> str:
+        partial = f"  INTERRUPTED: incomplete, {len(data['tests'])} tests ran" if data.get("interrupted") else ""
+        return f"{side}: {data.get('run_id')}  ({label(data)}){partial}"
+
+    lines = [run_line("old", result.old), run_line("new", result.new)]
     sections = (("regressions", result.regressions), ("fixes", result.fixes), ("changed", result.changed))
     for title, rows in sections:
         lines.append(f"{title}: {len(rows)}")
@@ -107,7 +125,12 @@ def render_text(result: Comparison) -> str:
     lines += [f"  {test_id}: {now}" for test_id, now in result.added]
     lines.append(f"removed: {len(result.removed)}")
     lines += [f"  {test_id}: was {was}" for test_id, was in result.removed]
+    if result.not_run:
+        lines.append(f"not run (absent from an interrupted run): {len(result.not_run)}")
+        lines += [f"  {test_id}: not in {side} ({other} in the other)" for test_id, side, other in result.not_run]
     lines.append(f"unchanged: {result.unchanged}")
+    if "new" in result.incomplete:
+        lines.append("incomplete: NEW was interrupted, so it cannot show that nothing regressed (exit 1)")
     return "\n".join(lines)
 
 

@@ -16,6 +16,9 @@ expectations file (outcome = "error"), which makes it an expected failure.
 
 A stale expectation (listed, but the test now passes) fails the gate at every level: the
 server changed and its expectations file must be updated.
+
+An interrupted run (Ctrl-C, SIGTERM) has its own verdict, ``interrupted``, and exit code 130,
+whatever its tests did: the tests that did not run established nothing.
 """
 from __future__ import annotations
 
@@ -27,6 +30,9 @@ from flowise_conformance.outcomes import ExitCode, Outcome
 FAIL = "fail"
 WARN = "warn"
 OK = "ok"
+INTERRUPTED = "interrupted"  # a verdict: the run was stopped before its end
+VERDICT_LABEL = {"pass": "PASS", "pass-with-warnings": "PASS with warnings", "fail": "FAIL",
+                 INTERRUPTED: "INTERRUPTED (partial run)"}
 
 
 def effect(outcome: Outcome | str, level: str | None, strict: bool = False) -> str:
@@ -45,13 +51,18 @@ class Gate:
     strict: bool = False
     failing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return int(ExitCode.INTERRUPTED)
         return int(ExitCode.FAILURES if self.failing else ExitCode.OK)
 
     @property
     def verdict(self) -> str:
+        if self.interrupted:
+            return INTERRUPTED
         if self.failing:
             return "fail"
         return "pass-with-warnings" if self.warnings else "pass"
@@ -61,9 +72,10 @@ class Gate:
                 "failing": sorted(self.failing), "warnings": sorted(self.warnings)}
 
 
-def evaluate(results: Iterable[tuple[str, Outcome | str, str | None]], strict: bool = False) -> Gate:
+def evaluate(results: Iterable[tuple[str, Outcome | str, str | None]], strict: bool = False,
+             interrupted: bool = False) -> Gate:
     """``results`` are (test id, outcome, level)."""
-    gate = Gate(strict=strict)
+    gate = Gate(strict=strict, interrupted=interrupted)
     for test_id, outcome, level in results:
         got = effect(outcome, level, strict)
         if got == FAIL:

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from flowise_conformance.outcomes import Outcome
 from flowise_conformance.redact import redact
+from flowise_conformance.report.gate import INTERRUPTED, VERDICT_LABEL
 
 NON_PASSING = (Outcome.FAILED.value, Outcome.ERROR.value, Outcome.XPASSED.value)
 OUTCOME_LABEL = {
@@ -36,7 +37,7 @@ h2 { font-size: 16px; margin: 26px 0 8px; border-bottom: 1px solid var(--line); 
 .verdict { display: inline-block; margin-top: 10px; padding: 6px 14px; border-radius: 6px; font-weight: 700;
            color: #fff; }
 .verdict.pass { background: var(--pass); } .verdict.fail { background: var(--fail); }
-.verdict.pass-with-warnings { background: var(--warn); }
+.verdict.pass-with-warnings { background: var(--warn); } .verdict.interrupted { background: var(--err); }
 table { border-collapse: collapse; margin: 4px 0 8px; }
 th, td { border: 1px solid var(--line); padding: 3px 10px; text-align: right; }
 th { background: var(--soft); font-weight: 600; } td.name, th.name { text-align: left; }
@@ -177,7 +178,10 @@ def render(data: dict[str, Any]) -> str:
     target = data.get("target") or {}
     gate = data["gate"]
     selection = data.get("selection") or {}
-    verdict = {"pass": "PASS", "pass-with-warnings": "PASS with warnings", "fail": "FAIL"}.get(gate["verdict"], "?")
+    verdict = VERDICT_LABEL.get(gate["verdict"], "?")
+    if gate["verdict"] == INTERRUPTED:
+        planned = f" of {data['planned']} selected" if data.get("planned") else ""
+        verdict += f": {len(tests)}{planned} tests ran"
     title = f"flowise-conformance: {target.get('name') or target.get('base_url') or 'run'} {data['run_id']}"
     meta = [
         ("target", target.get("name") or "-"), ("base URL", target.get("base_url") or "-"),

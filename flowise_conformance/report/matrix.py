@@ -2,7 +2,8 @@
 
 Rendered as one self-contained HTML file and as Markdown. A cell shows the test's outcome
 in that run; an empty cell means the run did not include the test. Rows whose outcomes
-differ between runs are marked.
+differ between runs are marked. An interrupted run's column is labelled "(interrupted)" and
+its cells for tests it did not reach read "not run": it is incomplete, not a selection.
 """
 from __future__ import annotations
 
@@ -18,6 +19,16 @@ SYMBOL = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skip
           "expected-failure": "xfail", "stale-expectation": "STALE"}
 COLOR = {"passed": "#dafbe1", "failed": "#ffd8d3", "error": "#ffe2c2", "skipped": "#eaeef2",
          "expected-failure": "#e9ddff", "stale-expectation": "#ffd8d3"}
+
+
+INTERRUPTED_MARK = "(interrupted)"
+NOT_RUN = "not run"  # a cell of an interrupted run for a test it did not reach
+
+
+def _cell(matrix: "Matrix", column: int, outcome: str | None) -> str:
+    if outcome:
+        return SYMBOL.get(outcome, "")
+    return NOT_RUN if matrix.runs[column].get("interrupted") else ""
 
 
 @dataclass
@@ -38,6 +49,7 @@ class Matrix:
 def build(runs: list[dict[str, Any]], labels: list[str] | None = None) -> Matrix:
     labels = labels or [label(r) for r in runs]
     columns = [f"{name} ({r.get('run_id')})" if labels.count(name) > 1 else name for name, r in zip(labels, runs)]
+    columns = [f"{c} {INTERRUPTED_MARK}" if r.get("interrupted") else c for c, r in zip(columns, runs)]
     outcomes = [{t["id"]: t["outcome"] for t in r["tests"]} for r in runs]
     ids = sorted(set().union(*(o.keys() for o in outcomes))) if outcomes else []
     rows = [(test_id, [o.get(test_id) for o in outcomes]) for test_id in ids]
@@ -50,14 +62,15 @@ def _differs(cells: list[str | None]) -> bool:
 
 def render_markdown(matrix: Matrix) -> str:
     lines = ["# Compatibility matrix", "",
-             "Cells: " + ", ".join(f"`{s}` {o}" for o, s in SYMBOL.items()) + "; empty: not in that run. "
+             "Cells: " + ", ".join(f"`{s}` {o}" for o, s in SYMBOL.items())
+             + f"; empty: not in that run; `{NOT_RUN}`: not reached by an interrupted run. "
              "Rows marked **≠** differ between runs.", "",
              "| test | " + " | ".join(c.replace("|", "\\|") for c in matrix.columns) + " |",
              "|---|" + "---|" * len(matrix.columns)]
     for test_id, cells in matrix.rows:
         mark = "**≠** " if _differs(cells) else ""
         lines.append(f"| {mark}`{test_id.replace('|', '/')}` | "
-                     + " | ".join(SYMBOL.get(c, "") if c else "" for c in cells) + " |")
+                     + " | ".join(_cell(matrix, i, c) for i, c in enumerate(cells)) + " |")
     totals = matrix.totals()
     lines.append("| **passed / run** | " + " | ".join(
         f"{t['passed']} / {sum(t.values())}" for t in totals) + " |")
@@ -71,8 +84,8 @@ def render_html(matrix: Matrix) -> str:
     body = []
     for test_id, cells in matrix.rows:
         tds = "".join(
-            f'<td style="background:{COLOR.get(c, "#fff")}" data-fc-outcome="{e(c or "")}">{e(SYMBOL.get(c, "") if c else "")}'
-            "</td>" for c in cells)
+            f'<td style="background:{COLOR.get(c, "#fff")}" data-fc-outcome="{e(c or "")}">{e(_cell(matrix, i, c))}'
+            "</td>" for i, c in enumerate(cells))
         body.append(f'<tr class="{"differs" if _differs(cells) else ""}"><td class="id">{e(test_id)}</td>{tds}</tr>')
     totals = "".join(f"<td>{t['passed']} / {sum(t.values())}</td>" for t in matrix.totals())
     css = ("body{font:13px system-ui,sans-serif;margin:20px} table{border-collapse:collapse}"

@@ -5,12 +5,12 @@ model, so the figures agree everywhere. Schema version 2 (version 1 files still 
 
     schema_version: 2
     tool: {name, version}
-    run_id, started, finished (ISO 8601 UTC), duration_s, interrupted: bool
+    run_id, started, finished (ISO 8601 UTC), duration_s, interrupted: bool, planned: int | null
     target: the redacted target configuration; server_version: str | null
     selection: {profiles, level, strict, expectations, rerun_of, deselected}
     counts: {passed, failed, skipped, error, expected-failure, stale-expectation}
     totals: {by_resource: {resource: counts}, by_level: {level: counts}}
-    gate: {verdict, exit_code, strict, failing: [id], warnings: [id]}
+    gate: {verdict (pass | pass-with-warnings | fail | interrupted), exit_code, strict, failing: [id], warnings: [id]}
     cleanup: {problems: [str]}
     tests: [{id, outcome, phase, duration_s, message, details, transcript, reproduce,
              requirement, resource, level, mutating, gate, expectation}]
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from flowise_conformance import __version__
-from flowise_conformance.outcomes import Outcome
+from flowise_conformance.outcomes import ExitCode, Outcome
 from flowise_conformance.redact import redact
 from flowise_conformance.report import gate as gating
 
@@ -95,6 +95,7 @@ class RunSummary:
     finished: str | None = None
     duration_s: float = 0.0
     interrupted: bool = False
+    planned: int | None = None  # tests selected to run (None when unknown)
     server_version: str | None = None
     tests: dict[str, TestResult] = field(default_factory=dict)
     selection: dict[str, Any] = field(default_factory=dict)
@@ -108,7 +109,8 @@ class RunSummary:
         return out
 
     def gate(self) -> gating.Gate:
-        return gating.evaluate(((t.id, t.outcome, t.level) for t in self.tests.values()), self.strict)
+        return gating.evaluate(((t.id, t.outcome, t.level) for t in self.tests.values()), self.strict,
+                               interrupted=self.interrupted)
 
     def as_json(self) -> dict[str, Any]:
         tests = [t.as_json(self.strict) for t in sorted(self.tests.values(), key=lambda t: t.id)]
@@ -116,7 +118,7 @@ class RunSummary:
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "flowise-conformance", "version": __version__},
             "run_id": self.run_id, "started": self.started, "finished": self.finished,
-            "duration_s": round(self.duration_s, 3), "interrupted": self.interrupted,
+            "duration_s": round(self.duration_s, 3), "interrupted": self.interrupted, "planned": self.planned,
             "target": self.target, "server_version": self.server_version,
             "selection": {"profiles": [], "level": None, "strict": self.strict, "expectations": [],
                           "rerun_of": None, "deselected": 0, **self.selection},
@@ -163,7 +165,8 @@ def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
                                   "rerun_of": None, "deselected": 0})
     data.setdefault("totals", totals(data.get("tests", [])))
     tests = data.get("tests", [])
-    data.setdefault("gate", gating.evaluate((t["id"], t["outcome"], t.get("level")) for t in tests).as_json())
+    data.setdefault("gate", gating.evaluate(((t["id"], t["outcome"], t.get("level")) for t in tests),
+                                            interrupted=bool(data.get("interrupted"))).as_json())
     data.setdefault("cleanup", {"problems": []})
     return data
 
@@ -190,4 +193,7 @@ def load(path: str | Path) -> dict[str, Any]:
         raise ValueError(f"{file}: unsupported summary schema_version {found!r} (readable: {READABLE_VERSIONS})")
     if not isinstance(data.get("tests"), list):
         raise ValueError(f"{file}: no 'tests' list")
-    return _upgrade_v1(data) if data["schema_version"] == 1 else data
+    data = _upgrade_v1(data) if data["schema_version"] == 1 else data
+    if data.get("interrupted") and isinstance(data.get("gate"), dict):  # files written before the verdict existed
+        data["gate"].update(verdict=gating.INTERRUPTED, exit_code=int(ExitCode.INTERRUPTED))
+    return data
