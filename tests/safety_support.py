@@ -35,6 +35,7 @@ from flowise_conformance.run import run_tag
 
 Scope = dict[str, Any]
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_LISTS = {"/api/v1/apikey", "/api/v1/credentials"}  # listed at the start of a run too (plugins/safety.EXTRA_LISTS)
 
 
 class RefServer:
@@ -53,6 +54,8 @@ class RefServer:
         self.held = threading.Event()  # set when a request is being held
         self._release = threading.Event()
         self.redirect_to: str | None = None
+        # with redirect_to: answer the start-of-run inventory (GETs of lists) until the first other request
+        self.spare_inventory = False
         from flowise_conformance.plugins.safety import collections
 
         self.collections = set(collections())  # POST to one of these creates an object
@@ -73,7 +76,11 @@ class RefServer:
                     await asyncio.sleep(0.05)
             if self.hold_answer is not None and self.hold_answer(scope):
                 send = self._held(send)
-            if self.redirect_to and scope["path"] not in ("/api/v1/ping", "/api/v1/version"):
+            inventory = scope["method"] == "GET" and scope["path"].rstrip("/") in self.collections | _LISTS
+            if self.spare_inventory and not inventory and scope["path"] not in ("/api/v1/ping", "/api/v1/version"):
+                self.spare_inventory = False
+            if self.redirect_to and scope["path"] not in ("/api/v1/ping", "/api/v1/version") and not (
+                    self.spare_inventory and inventory):
                 location = self.redirect_to + scope["path"]
                 await send({"type": "http.response.start", "status": 307,
                             "headers": [(b"location", location.encode()), (b"content-length", b"0")]})

@@ -212,18 +212,31 @@ def test_rating_a_message_a_prediction_stored_names_its_chat_and_chatflow(rt):
 
 
 def test_an_object_a_fuzzed_delete_removed_is_not_reported_as_left(rt):
-    """Cleanup: a 2xx DELETE during fuzzing removed it; the server's 500 for the now unknown id is not a leftover."""
+    """Cleanup: a 2xx DELETE during fuzzing removed it; Tracker.delete reads it back as gone (no second DELETE,
+    which Flowise 3.1.4 answers 500), so nothing is reported."""
     rt.begin("deleteTool")
     value = _pinned_value_for("path.id")
     c = case("DELETE /api/v1/tools/{id}", path={"id": value})
     runtime.before_call(None, c, {})
+    runtime.after_call(None, c, SimpleNamespace(status_code=200, content=b'{"raw": [], "affected": 1}'))
+    asked: list = []
+    rt.tracker.delete = lambda kind, obj_id: asked.append((kind, obj_id)) or []  # read back: gone
+    assert rt.end() == []
+    assert asked and asked[-1][0] == "tool"
+
+
+def test_a_fuzzed_delete_answered_2xx_is_not_taken_for_proof(rt):
+    """Cleanup: a fuzzed DELETE answered 2xx, but the object is still there (Tracker.delete's read-back
+    says so): the problem is reported, not waved away because of the 2xx."""
+    rt.begin("deleteTool")
+    c = case("DELETE /api/v1/tools/{id}", path={"id": _pinned_value_for("path.id")})
+    runtime.before_call(None, c, {})
     tool_id = c.path_parameters["id"]
     runtime.after_call(None, c, SimpleNamespace(status_code=200, content=b'{"raw": [], "affected": 1}'))
-    rt.tracker.delete = lambda kind, obj_id: [f"cleanup of {kind} {obj_id}: DELETE answered 500"]  # Flowise 3.1.4
-    gone: list = []
-    rt.tracker.gone = lambda kind, obj_id: gone.append((kind, obj_id))
-    assert rt.end() == []
-    assert gone == [("tool", tool_id)]
+    rt.tracker.delete = lambda kind, obj_id: [f"cleanup of {kind} {obj_id}: DELETE answered 200 but it is still there"]
+    rt.tracker.gone = lambda kind, obj_id: None
+    problems = rt.end()
+    assert len(problems) == 1 and tool_id in problems[0], problems
 
 
 def test_an_object_never_deleted_is_reported_when_cleanup_fails(rt):

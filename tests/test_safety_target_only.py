@@ -52,9 +52,11 @@ class ConnectionCounter:
 
 
 def test_full_run_against_a_redirecting_server_sends_nothing_to_the_redirect_target(tmp_path):
-    """Every answer but ping redirects (307) to another loopback port: the run fails, that port gets 0 connections."""
+    """Every answer but ping (and the start-of-run inventory, else the run stops at once) redirects (307) to
+    another loopback port: the run fails, that port gets 0 connections."""
     with ConnectionCounter() as elsewhere, RefServer(tmp_path, KEY) as server:
         server.redirect_to = elsewhere.base_url
+        server.spare_inventory = True
         proc = start_cli(["run", "--base-url", server.base_url, "--report-dir", str(tmp_path / "reports"),
                           "-n", "2"], tmp_path / "cwd", cli_env(KEY))
         code, out, err = finish(proc, timeout=1500)

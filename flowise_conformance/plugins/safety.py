@@ -11,7 +11,11 @@ at the transport, just before it would leave:
   skipped; an unmarked test that tries one fails as a harness error);
 - no POST, PUT, PATCH or DELETE leaves whose path names an object that existed on the
   target before the run (ids listed at the start: chatflows, tools, variables, assistants,
-  document stores, API keys, credentials);
+  document stores, API keys, credentials); a failed listing stops the run (exit 2);
+- a state-changing request leaves only for one of the spec's write operations (a server id
+  with ``..`` resolved into a collection or ``/api/v1`` is refused), and a PUT/PATCH/DELETE of
+  an owned kind's object only when it reads back with the run's name (proof.py);
+- no client follows a redirect of a write (httpx clients, requests sessions);
 - after Ctrl-C (or SIGTERM) every request is bounded by what is left of a STOP_BUDGET and
   refused once it is spent, so a run stops within about 10 s even against a hung server;
 - a create (POST to a collection of ``tracker.DELETE_PATHS``) answered with an id is
