@@ -270,7 +270,9 @@ def cleanup_command(args: argparse.Namespace) -> int:
     from flowise_conformance.config import load_target
     from flowise_conformance.preflight import probe
     from flowise_conformance.redact import RedactingStream, register_secret
+    from flowise_conformance.run import check_run_id
 
+    check_run_id(args.run_id)
     journal = Journal(Path(args.report_dir) / args.run_id / "journal.jsonl")
     if not journal.path.is_file():
         raise UsageError(f"no journal at {journal.path} (check --run-id and --report-dir)")

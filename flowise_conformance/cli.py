@@ -59,9 +59,11 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
     from flowise_conformance.embedded import EmbeddedServer
     from flowise_conformance.plugins import gating
     from flowise_conformance.preflight import probe
-    from flowise_conformance.run import ENV_PREFLIGHT_DONE, ENV_SERVER_VERSION
+    from flowise_conformance.run import ENV_PREFLIGHT_DONE, ENV_SERVER_VERSION, check_run_id
     from flowise_conformance.redact import register_secret
 
+    if args.run_id is not None:
+        check_run_id(args.run_id)
     target = load_target(base_url=args.base_url, api_key=args.api_key, target_file=args.target)
     server: EmbeddedServer | None = None
     env_backup = dict(os.environ)
@@ -88,7 +90,7 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
             argv += ["--base-url", args.base_url]
         if args.target:
             argv += ["--target", args.target]
-        if args.run_id:
+        if args.run_id is not None:
             argv += ["--run-id", args.run_id]
         if args.read_only:
             argv.append("--read-only")

@@ -13,6 +13,7 @@ A bad value names its source and field and ends the run with exit code 2.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -81,17 +82,39 @@ class Target:
         }
 
 
+def _authority(value: str) -> str:
+    """The part between ``scheme://`` and the path, found without parsing (a parser may fail on it)."""
+    rest = value.split("://", 1)[1] if "://" in value else value
+    return re.split(r"[/?#]", rest, maxsplit=1)[0]
+
+
+def _shown(value: str) -> str:
+    """A base URL fit for a message: no user info, no query, bounded, no control characters."""
+    scheme, _, rest = value.partition("://") if "://" in value else ("", "", value)
+    authority = _authority(value).rsplit("@", 1)[-1]
+    path = re.split(r"[?#]", rest[len(_authority(value)):], maxsplit=1)[0]
+    shown = (f"{scheme}://" if scheme else "") + authority + path
+    shown = shown if len(shown) <= 200 else shown[:200] + "…"
+    return repr(shown)
+
+
 def normalize_base_url(value: str, source: str) -> str:
     value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{source}: base URL must look like http://HOST:PORT, got {value!r}")
-    if parts.query or parts.fragment:
-        raise UsageError(f"{source}: base URL must not have a query or fragment, got {value!r}")
+    if not value:
+        raise UsageError(f"{source}: the base URL is empty")
+    if "@" in _authority(value):
+        # httpx would send the user info as Basic auth instead of the key, and it would be in every report
+        raise UsageError(f"{source}: base URL must not contain a user name or password (user info before '@'); "
+                         f"the suite authenticates with the API key (FLOWISE_API_KEY)")
     try:
+        parts = urlsplit(value)
         parts.port
-    except ValueError:
-        raise UsageError(f"{source}: base URL has an invalid port: {value!r}") from None
+    except ValueError as exc:
+        raise UsageError(f"{source}: base URL {_shown(value)} is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{source}: base URL must look like http://HOST:PORT, got {_shown(value)}")
+    if parts.query or parts.fragment:
+        raise UsageError(f"{source}: base URL must not have a query or fragment, got {_shown(value)}")
     path = parts.path.rstrip("/")
     if path.endswith("/api/v1"):  # accept the API root too, store the origin
         path = path[: -len("/api/v1")]
@@ -106,6 +129,9 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise UsageError(f"target file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"target file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"target file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                         f"{exc.start})") from None
     except OSError as exc:
         raise UsageError(f"cannot read target file {path}: {exc.strerror}") from None
 
@@ -141,7 +167,10 @@ def _from_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
         bad = sorted(set(table) - allowed)
         if bad:
             raise UsageError(f"{where}: unknown key(s) in [timeouts]: {', '.join(bad)}")
-        out["timeouts"] = Timeouts(**table)
+        try:
+            out["timeouts"] = Timeouts(**table)
+        except UsageError as exc:
+            raise UsageError(f"{where}: {exc}") from None
     if "limits" in data:
         table = _expect(data["limits"], dict, where, "limits")
         bad = sorted(set(table) - {"body_bytes", "multipart_bytes"})
@@ -190,6 +219,10 @@ def load_target(
     """Merge option > env > file > defaults into one validated Target."""
     env = os.environ if env is None else env
     merged: dict[str, Any] = {}
+    if target_file is not None and not str(target_file).strip():
+        raise UsageError("--target: the file name is empty (leave the option out to run the embedded server)")
+    if base_url is not None and not base_url.strip():
+        raise UsageError("--base-url: the base URL is empty (leave the option out to run the embedded server)")
     file_path = target_file or env.get(ENV_TARGET) or None
     if file_path:
         merged.update(_from_file(Path(file_path), env))

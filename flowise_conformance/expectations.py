@@ -140,6 +140,9 @@ def load(files: Sequence[str | Path]) -> Expectations:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"expectations file {name}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"expectations file {name} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                             f"at offset {exc.start})") from None
         for entry in parse(text, str(name)):
             if entry.test in seen:
                 raise UsageError(f"{entry.source}: test {entry.test!r} is listed twice (also {seen[entry.test]})")

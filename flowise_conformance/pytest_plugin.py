@@ -27,7 +27,8 @@ from flowise_conformance.outcomes import LEVELS
 from flowise_conformance.preflight import probe
 from flowise_conformance.redact import redact, register_secret
 from flowise_conformance.report.summary import RunSummary
-from flowise_conformance.run import ENV_PREFLIGHT_DONE, ENV_RUN_ID, ENV_SERVER_VERSION, RunContext, new_run_id
+from flowise_conformance.run import (ENV_PREFLIGHT_DONE, ENV_RUN_ID, ENV_SERVER_VERSION, RunContext, check_run_id,
+                                     new_run_id)
 from flowise_conformance.tracker import Tracker, sweep
 
 
@@ -126,10 +127,11 @@ def pytest_configure(config: pytest.Config) -> None:
             os.environ[ENV_PREFLIGHT_DONE] = "1"
             if version:
                 os.environ[ENV_SERVER_VERSION] = version
+        run_id = config.getoption("--run-id")
+        run_id = check_run_id(run_id) if run_id is not None else os.environ.get(ENV_RUN_ID) or new_run_id()
     except FcError as exc:
         _stop_embedded(state)
         pytest.exit(f"flowise-conformance: {exc}", returncode=2)
-    run_id = config.getoption("--run-id") or os.environ.get(ENV_RUN_ID) or new_run_id()
     os.environ[ENV_RUN_ID] = run_id
     run = RunContext(run_id, Path(config.getoption("--report-dir")).resolve())
     run.run_dir.mkdir(parents=True, exist_ok=True)

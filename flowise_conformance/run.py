@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import secrets
 import threading
 import time
@@ -20,6 +21,19 @@ from typing import Any, Iterable
 ENV_RUN_ID = "FC_RUN_ID"
 ENV_PREFLIGHT_DONE = "FC_PREFLIGHT_DONE"  # the CLI already probed the target
 ENV_SERVER_VERSION = "FC_SERVER_VERSION"
+
+
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def check_run_id(value: str, source: str = "--run-id") -> str:
+    """A run id names a directory under the report directory: never a path that leaves it."""
+    from flowise_conformance.errors import UsageError
+
+    if not _RUN_ID.fullmatch(value) or ".." in value:
+        raise UsageError(f"{source}: a run id is 1-100 letters, digits, '.', '_' or '-' (no '/' or '..'), "
+                         f"got {value[:100]!r}")
+    return value
 
 
 def new_run_id() -> str:

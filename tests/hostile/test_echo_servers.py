@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+
+import pytest
 from urllib.parse import quote
 
 from flowise_conformance.redact import PIECE, REDACTED
@@ -61,6 +63,7 @@ def test_a_key_echoing_server_leaves_no_piece_of_the_key_in_any_output(tmp_path)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+@pytest.mark.xfail(strict=True, reason="issue 16 item 8 not implemented yet: server text reaches the terminal raw")
 def test_server_text_reaches_the_terminal_without_control_characters(tmp_path):
     """Escape sequences in answers and in the server version (clear screen, window title, OSC 8 link, cursor
     query, C1 CSI) are shown escaped on the terminal: not one control character but newline and tab."""
