@@ -203,7 +203,7 @@ class HostileReference:
         self.hits = 0
         self._ts = ThreadedServer(ServerSettings(api_key=api_key))
         self.base_url = self._ts.base_url
-        inner = self._ts._server.config.app
+        self.inner = inner = self._ts._server.config.app
 
         async def middleware(scope: Scope, receive: Any, send: Any) -> None:
             if scope["type"] == "http" and self.matches(scope):
@@ -290,5 +290,15 @@ def asgi_bomb(layers: int) -> AsgiBehaviour:
         await _start(send, b"application/json", (b"content-encoding", b", ".join([b"gzip"] * layers)),
                      (b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    return behaviour
+
+
+def asgi_delayed(server: HostileReference, seconds: float) -> AsgiBehaviour:
+    """Answers like the reference server, `seconds` late."""
+
+    async def behaviour(scope: Scope, receive: Any, send: Any, stop: threading.Event) -> None:
+        if await _pause(stop, seconds):
+            await server.inner(scope, receive, send)
 
     return behaviour

@@ -8,15 +8,19 @@ what the server did.
 """
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
+from flowise_conformance.outcomes import ExitCode
 from tests.conftest import clean_env
 from tests.hostile import servers
+from tests.safety_support import cli_env, finish, signal_group, start_cli, wait_for
 
 BOUND_S = 150.0
 RSS_LIMIT_KIB = 300 * 1024
@@ -175,3 +179,41 @@ def test_fuzzed_create_trickled_ends_at_the_request_deadline(tmp_path):
         result = run_bounded(None, tmp_path, "--target", short_target(tmp_path, server.base_url),
                              "-k", "test_fuzz_operations", "--fuzz-operation", "createTool", bound_s=60)
     _check("fuzz create trickle", *result, exit_code=1, bound_s=60, says="took longer than 3 s")
+
+
+def _fuzz_lists_tools(scope: dict) -> bool:
+    """GET /tools sent by schemathesis (the fuzz item), not by the run's own start-up listing."""
+    agent = dict(scope["headers"]).get(b"user-agent", b"")
+    return scope["method"] == "GET" and scope["path"].rstrip("/") == "/api/v1/tools" and b"schemathesis" in agent
+
+
+def test_ctrl_c_during_a_fuzz_item_exits_130_with_interrupted_reports(tmp_path):
+    """SIGINT while a fuzz item waits for the server: exit 130 within 10 s and summary.json says interrupted.
+
+    Before: Hypothesis recorded the interrupt as the item's failure; exit 1, "interrupted": false.
+    """
+    run_id = "20261202-000000-f0c0c1"
+    with servers.HostileReference(_fuzz_lists_tools, servers.asgi_stall, KEY) as server:
+        proc = start_cli(["run", "--target", short_target(tmp_path, server.base_url, read=20.0, request=20.0),
+                          "--report-dir", str(tmp_path / "reports"), "--run-id", run_id, "-p", "no:xdist",
+                          "-k", "test_fuzz_operations", "--fuzz-operation", "listTools"], tmp_path / "cwd",
+                         cli_env(KEY))
+        try:
+            wait_for(lambda: server.hits > 0 or proc.poll() is not None, 90, "a fuzz request held by the server")
+        except AssertionError:
+            signal_group(proc, signal.SIGKILL)
+            raise
+        assert proc.poll() is None, f"the run ended before it could be interrupted:\n{proc.communicate()[0][-3000:]}"
+        time.sleep(0.5)
+        sent = time.monotonic()
+        signal_group(proc, signal.SIGINT)
+        code, out, err = finish(proc, timeout=60)
+        took = time.monotonic() - sent
+    summary = json.loads((tmp_path / "reports" / run_id / "summary.json").read_text())
+    print(f"Ctrl-C in a fuzz item: exit {code} after {took:.1f} s, interrupted {summary['interrupted']}, "
+          f"outcomes {[t['outcome'] for t in summary['tests']]}")
+    assert code == ExitCode.INTERRUPTED, f"Expected exit 130\nReceived exit {code}:\n{out[-3000:]}\n{err[-3000:]}"
+    assert took < 10, f"Expected the run to stop within 10 s of SIGINT\nReceived {took:.1f} s"
+    assert summary["interrupted"] is True, f"Expected \"interrupted\": true\nReceived {summary['interrupted']!r}"
+    assert not [t for t in summary["tests"] if t["outcome"] == "failed"], (
+        f"Expected no test failed by the interrupt\nReceived {summary['tests']}")
