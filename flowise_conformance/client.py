@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import httpx
 
+from flowise_conformance.bodies import ACCEPT_ENCODING, BodyError, read_body
 from flowise_conformance.config import Target
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.redact import REDACTED, excerpt, redact
@@ -22,6 +23,15 @@ API = "/api/v1"
 BODY_EXCERPT = 2000
 MAX_BODY = 16 * 1024 * 1024  # a non-streamed response larger than this is a failure, not a memory hog
 MAX_STRIKES = 2  # transport failures in a row after which a target is given up on
+LOST_BUDGET_FACTOR = 4  # ... or once failures have cost this many of its longest timeouts, in all
+
+
+def lost_budget(timeouts: Any) -> float:
+    """Seconds of transport failures (timeouts, resets, oversized answers) one process accepts from a target.
+
+    4 x its longest wait (timeouts.read or stream_event): 60 s with the default timeouts.
+    """
+    return LOST_BUDGET_FACTOR * max(timeouts.read, timeouts.stream_event)
 
 
 class TargetMisbehaved(httpx.TransportError):
@@ -32,15 +42,24 @@ class TargetMisbehaved(httpx.TransportError):
 
 
 class _Health:
-    """Per-target count of transport failures in a row: a hostile server cannot stretch a run.
+    """Per-target transport failures: a hostile server cannot stretch a run.
 
-    After MAX_STRIKES failures in a row, every further request fails at once with the reason,
-    so a server that never answers costs a few timeouts, not one per test.
+    Two rules, and every further request fails at once with the reason once either applies:
+    MAX_STRIKES failures in a row (a server that never answers costs a few timeouts, not one
+    per test), or failures that have cost more than the target's lost_budget() in all (one
+    stalling endpoint among working ones costs one budget, not one timeout per test that uses
+    it). The budget is per process: with xdist each worker has its own, so the run's wall time
+    lost is about one budget, its total across workers at most one budget per worker.
     """
 
     def __init__(self) -> None:
         self.strikes: dict[str, int] = {}
         self.last: dict[str, str] = {}
+        self.lost: dict[str, float] = {}  # seconds spent on requests that failed at the transport level
+        self.budget: dict[str, float] = {}
+
+    def set_budget(self, origin: str, seconds: float) -> None:
+        self.budget[origin] = seconds
 
     def check(self, origin: str) -> None:
         if self.strikes.get(origin, 0) >= MAX_STRIKES:
@@ -48,10 +67,18 @@ class _Health:
                 f"not sent: the target failed {MAX_STRIKES} requests in a row at the transport level "
                 f"(last: {self.last.get(origin)})"
             )
+        budget = self.budget.get(origin)
+        if budget is not None and self.lost.get(origin, 0.0) >= budget:
+            raise TargetMisbehaved(
+                f"not sent: requests that failed at the transport level have cost this run "
+                f"{self.lost[origin]:.0f} s against this target, its budget is {budget:.0f} s "
+                f"(last: {self.last.get(origin)})"
+            )
 
-    def failed(self, origin: str, reason: str) -> None:
+    def failed(self, origin: str, reason: str, seconds: float = 0.0) -> None:
         self.strikes[origin] = self.strikes.get(origin, 0) + 1
         self.last[origin] = reason
+        self.lost[origin] = self.lost.get(origin, 0.0) + seconds
 
     def ok(self, origin: str) -> None:
         self.strikes[origin] = 0
@@ -142,8 +169,10 @@ class FlowiseClient:
         if not target.base_url:
             raise ValueError("target has no base_url")
         headers = {"Authorization": f"Bearer {target.api_key}"} if authed and target.api_key else {}
+        headers["Accept-Encoding"] = ACCEPT_ENCODING  # the codings bodies.py undoes within bounds
         t = target.timeouts
         self.target = target
+        HEALTH.set_budget(target.base_url, lost_budget(t))
         self.transcript: list[Exchange] = []
         self.on_exchange = on_exchange
         self._http = httpx.Client(
@@ -179,6 +208,7 @@ class FlowiseClient:
                             "<streamed body>" if body is None else _body_text(body))
         self.transcript.append(exchange)
         origin = self.target.base_url or ""
+        started = time.monotonic()
         try:
             HEALTH.check(origin)
             response = self._http.send(request, stream=True)
@@ -187,7 +217,7 @@ class FlowiseClient:
         except (httpx.HTTPError, TargetMisbehaved) as exc:
             reason = str(exc) if isinstance(exc, TargetMisbehaved) else _describe_transport_error(exc, request, self.target.timeouts)
             if not str(exc).startswith("not sent:"):
-                HEALTH.failed(origin, reason)
+                HEALTH.failed(origin, reason, time.monotonic() - started)
             exchange.error = reason
             if self.on_exchange:
                 self.on_exchange(exchange, None)
@@ -205,25 +235,35 @@ class FlowiseClient:
         return response
 
     def _read_bounded(self, response: httpx.Response) -> None:
-        deadline = time.monotonic() + self.target.timeouts.request
-        chunks: list[bytes] = []
-        size = 0
+        self._read_within(response, self.target.timeouts.request)
+
+    def read_body(self, response: httpx.Response, seconds: float) -> bytes:
+        """Read a streamed answer's body within `seconds` and MAX_BODY (each Content-Encoding layer too).
+
+        The body is kept on the response (``.content``, ``.json()``); the response is closed.
+        Raises TargetMisbehaved saying which bound the answer broke; that failure and the
+        time it took count against the target (HEALTH), like a failed request.
+        """
+        started = time.monotonic()
         try:
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_BODY:
-                    raise TargetMisbehaved(
-                        f"the answer to {response.request.method} {response.request.url} is larger than {MAX_BODY} bytes"
-                    )
-                if time.monotonic() > deadline:
-                    raise TargetMisbehaved(
-                        f"the answer to {response.request.method} {response.request.url} took longer than "
-                        f"{self.target.timeouts.request:.0f} s ({size} bytes so far)"
-                    )
-                chunks.append(chunk)
+            return self._read_within(response, seconds)
+        except TargetMisbehaved as exc:
+            HEALTH.failed(self.target.base_url or "", str(exc), time.monotonic() - started)
+            raise
+
+    def _read_within(self, response: httpx.Response, seconds: float) -> bytes:
+        deadline = time.monotonic() + seconds
+        try:
+            content = read_body(response.iter_raw(), response.headers.get("content-encoding"), limit=MAX_BODY,
+                                deadline=deadline, seconds=seconds)
+        except BodyError as exc:
+            raise TargetMisbehaved(f"the answer to {response.request.method} {response.request.url} {exc}") from None
+        except httpx.HTTPError as exc:
+            raise TargetMisbehaved(_describe_transport_error(exc, response.request, self.target.timeouts)) from None
         finally:
             response.close()
-        response._content = b"".join(chunks)  # what Response.read() would have stored
+        response._content = content  # what Response.read() would have stored
+        return content
 
     @contextmanager
     def stream(self, method: str, path: str, *, read_timeout: float | None = None, **kwargs: Any) -> Iterator[httpx.Response]:

@@ -6,6 +6,7 @@ import time
 
 import httpx
 
+from flowise_conformance.bodies import ACCEPT_ENCODING, BodyError, LayeredDecoder
 from flowise_conformance.config import Target
 from flowise_conformance.errors import TargetUnreachable, UsageError
 
@@ -15,16 +16,22 @@ AUTH_MIN = 0.5  # seconds the key check gets at least, whatever the ping took
 
 
 SMALL = 4096
+INFLATED = 1 << 20  # the most one Content-Encoding layer of a probe's answer may inflate to
 
 
 def _get_small(http: httpx.Client, url: str, headers: dict[str, str], timeout: float | None = None) -> tuple[str, int]:
-    """GET reading at most SMALL bytes within the budget: a probe must not be fed a 1 GB body."""
+    """GET reading at most SMALL bytes within the budget: a probe must not be fed a 1 GB body.
+
+    The body is read raw and decoded here, each Content-Encoding layer capped at INFLATED
+    (bodies.py): httpx would inflate a few KB of ``gzip, gzip`` to 1 GB at once.
+    """
     deadline = time.monotonic() + (timeout or BUDGET)
     kwargs = {"timeout": timeout} if timeout else {}
-    with http.stream("GET", url, headers=headers, **kwargs) as response:
+    with http.stream("GET", url, headers={"Accept-Encoding": ACCEPT_ENCODING, **headers}, **kwargs) as response:
+        decoder = LayeredDecoder(response.headers.get("content-encoding"), INFLATED)
         data = b""
-        for chunk in response.iter_bytes():
-            data += chunk
+        for chunk in response.iter_raw():
+            data += decoder.decode(chunk)
             if len(data) >= SMALL or time.monotonic() > deadline:
                 break
         return data[:SMALL].decode("utf-8", "replace"), response.status_code
@@ -38,7 +45,11 @@ def probe(target: Target) -> str | None:
     deadline = time.monotonic() + BUDGET
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as http:
-            body, status = _get_small(http, url, headers)
+            try:
+                body, status = _get_small(http, url, headers)
+            except BodyError as exc:
+                raise TargetUnreachable(f"{target.base_url} is not a Flowise API: the answer to GET /api/v1/ping {exc}, "
+                                        "expected 200 'pong'") from None
             if status != 200 or body.strip() != "pong":
                 raise TargetUnreachable(
                     f"{target.base_url} is not a Flowise API: GET /api/v1/ping answered "
@@ -49,7 +60,7 @@ def probe(target: Target) -> str | None:
                 text, status = _get_small(http, f"{target.base_url}/api/v1/version", headers, timeout=2.0)
                 data = json.loads(text) if status == 200 else None
                 return data.get("version") if isinstance(data, dict) else None
-            except (httpx.HTTPError, ValueError):
+            except (httpx.HTTPError, ValueError, BodyError):
                 return None
     except httpx.ConnectError as exc:
         raise TargetUnreachable(f"cannot reach {target.base_url}: connection failed ({exc})") from None

@@ -8,12 +8,13 @@ Map of the module::
 
     SseParser            incremental: feed(bytes) -> [Event], close() -> [Event]
     ├── records          comments, unknown_fields, line_endings, bom, retry, last_event_id
-    └── problems         framing problems (strict mode): invalid UTF-8, stream ended inside an event
+    ├── problems         framing problems (strict mode): invalid UTF-8, stream ended inside an event
+    └── overlong         a line passed max_line characters (it is dropped, not held)
     Event                one dispatched event: type, data, id, retry, raw_lines
     parse(bytes)         whole stream at once -> (events, parser)
     read_events(resp)    drive a streaming httpx.Response with real bounds -> StreamResult
-    StreamOutcome        complete | total_timeout | event_timeout | too_many_events | too_large
-                         | transport_error
+    StreamOutcome        complete | stopped | total_timeout | event_timeout | too_many_events
+                         | too_large | transport_error
     decode_flowise(ev)   Flowise's JSON envelope {"event": name, "data": payload} -> FlowiseEvent
 
 What the standard says and this parser does:
@@ -114,10 +115,15 @@ class SseParser:
     - ``bom``: whether one leading BOM was stripped.
     - ``retry``: the stream's reconnection time from the last valid ``retry`` field.
     - ``last_event_id``: the last valid ``id`` seen, even in an undispatched block.
+    - ``overlong``: a line was longer than ``max_line`` characters (None: no limit). Its
+      text is dropped as it arrives, up to its line ending, so a 400 MiB line costs no
+      memory; it is also a problem in strict mode.
     """
 
-    def __init__(self, *, strict: bool = True) -> None:
+    def __init__(self, *, strict: bool = True, max_line: int | None = None) -> None:
         self.strict = strict
+        self.max_line = max_line
+        self.overlong = False
         self.comments: list[str] = []
         self.unknown_fields: list[str] = []
         self.line_endings: set[str] = set()
@@ -132,6 +138,8 @@ class SseParser:
         self._started = False  # first character seen (BOM handled)
         # line splitting
         self._partial: list[str] = []  # text of the current, unterminated line
+        self._partial_len = 0  # its length in characters
+        self._dropping = False  # the current line passed max_line: its text is dropped up to its end
         self._after_cr = False  # the last line ended with CR; an LF next completes CR LF
         # the block being built (interpretation buffers)
         self._data: list[str] = []
@@ -214,12 +222,14 @@ class SseParser:
         while i < n:
             m = _EOL.search(text, i)
             if m is None:
-                self._partial.append(text[i:])
+                self._add_partial(text[i:])
                 break
             end = m.start()
-            self._partial.append(text[i:end])
+            self._add_partial(text[i:end])
             line = "".join(self._partial)
             self._partial.clear()
+            self._partial_len = 0
+            dropped, self._dropping = self._dropping, False
             if text[end] == "\n":
                 self.line_endings.add("\n")
                 i = end + 1
@@ -232,10 +242,24 @@ class SseParser:
             else:
                 self.line_endings.add("\r")
                 i = end + 1
-            event = self._process_line(line)
+            event = None if dropped else self._process_line(line)
             if event is not None:
                 events.append(event)
         return events
+
+    def _add_partial(self, text: str) -> None:
+        if self._dropping:
+            return
+        self._partial_len += len(text)
+        if self.max_line is not None and self._partial_len > self.max_line:
+            self._partial.clear()
+            self._partial_len = 0
+            self._dropping = True
+            if not self.overlong:
+                self._problem(f"a line longer than max_line={self.max_line} characters")
+            self.overlong = True
+            return
+        self._partial.append(text)
 
     def _process_line(self, line: str) -> Event | None:
         if line == "":
@@ -300,6 +324,7 @@ class StreamOutcome(str, enum.Enum):
     """Why ``read_events`` stopped reading; compares equal to its value."""
 
     COMPLETE = "complete"  # the server closed the stream
+    STOPPED = "stopped"  # the caller's stop_after events were read; the rest was left unread
     TOTAL_TIMEOUT = "total_timeout"  # the overall deadline passed
     EVENT_TIMEOUT = "event_timeout"  # no event for event_timeout, bytes or not
     TOO_MANY_EVENTS = "too_many_events"  # more than max_events events
@@ -329,6 +354,8 @@ def read_events(
     event_timeout: float,
     max_events: int = 10_000,
     max_bytes: int = 16 * _MIB,
+    max_line: int = 4 * _MIB,
+    stop_after: int | None = None,
     parser: SseParser | None = None,
 ) -> StreamResult:
     """Read the event stream of a streaming ``httpx.Response`` within firm bounds.
@@ -352,20 +379,23 @@ def read_events(
     event was dispatched for ``event_timeout`` seconds, even if comments or
     partial lines keep arriving; ``too_many_events`` (the first ``max_events``
     events are kept); ``too_large`` (only the first ``max_bytes`` bytes are parsed,
-    ``bytes_read`` counts all received); ``transport_error``. The response is
+    ``bytes_read`` counts all received; or a line longer than ``max_line`` characters);
+    ``stopped`` once ``stop_after`` events were read (a client that hangs up early);
+    ``transport_error``. The response is
     closed in every case. Raw bytes are read, so a ``Content-Encoding`` is not
     undone: ask for ``Accept-Encoding: identity``.
     """
     for name, value in (("total_timeout", total_timeout), ("event_timeout", event_timeout)):
         if not value > 0 or math.isinf(value):
             raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
-    if max_events < 1 or max_bytes < 1:
-        raise ValueError(f"max_events and max_bytes must be >= 1, got {max_events}, {max_bytes}")
+    if min(max_events, max_bytes, max_line, stop_after or 1) < 1:
+        raise ValueError(f"max_events, max_bytes, max_line and stop_after must be >= 1, "
+                         f"got {max_events}, {max_bytes}, {max_line}, {stop_after}")
     read_timeout = _read_timeout(response, event_timeout)
 
     import httpx  # at call time: the parser itself needs no HTTP library
 
-    parser = parser if parser is not None else SseParser()
+    parser = parser if parser is not None else SseParser(max_line=max_line)
     events: list[Event] = []
     received = 0
     start = last_event = time.monotonic()
@@ -390,6 +420,15 @@ def read_events(
             if over > 0:
                 outcome = StreamOutcome.TOO_LARGE
                 detail = f"more than max_bytes={max_bytes} bytes"
+                break
+            if parser.overlong:
+                outcome = StreamOutcome.TOO_LARGE
+                detail = f"a line longer than max_line={parser.max_line} characters"
+                break
+            if stop_after is not None and len(events) >= stop_after:
+                del events[stop_after:]
+                outcome = StreamOutcome.STOPPED
+                detail = f"stopped after {stop_after} event(s), as asked"
                 break
             if now >= deadline:
                 outcome = StreamOutcome.TOTAL_TIMEOUT

@@ -80,8 +80,8 @@ def open_stream(client: Any, path: str, target: Target, *, json: Any = None,
                 total_timeout: float | None = None, **kwargs: Any) -> Iterator[StreamedAnswer]:
     """POST ``json`` to ``path`` as a stream; read it within the target's bounds.
 
-    An event stream is read with ``read_events`` (total and per-event timeouts); any other
-    answer's body is read whole. A server that sends no status line within the per-event
+    An event stream is read with ``read_events`` (total and per-event timeouts, size caps);
+    any other answer's body is read whole within the total timeout and the client's size cap. A server that sends no status line within the per-event
     timeout is a ConformanceFailure (Flowise's "never answers" case), never a hang.
     """
     t = target.timeouts
@@ -95,8 +95,8 @@ def open_stream(client: Any, path: str, target: Target, *, json: Any = None,
             if _media_type(response) == "text/event-stream":
                 result: StreamResult | None = read_events(
                     response, total_timeout=total_timeout or t.stream_total, event_timeout=t.stream_event)
-            else:
-                response.read()
+            else:  # within the stream's total time and the client's size cap
+                client.read_body(response, total_timeout or t.stream_total)
                 result = None
         except httpx.TransportError as exc:  # the client's TargetMisbehaved included
             raise ConformanceFailure(

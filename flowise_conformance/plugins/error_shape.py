@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from flowise_conformance.bodies import BodyError, read_body
 from flowise_conformance.checks.core import ConformanceFailure
 from flowise_conformance.checks.error_shape import error_shape_problem, operation_label
 from flowise_conformance.client import Exchange, FlowiseClient
@@ -76,21 +77,18 @@ ERROR_BODY_SECONDS = 15.0  # ... and for at most this long
 
 
 def _read_streamed(response: httpx.Response) -> tuple[bytes | None, str | None]:
-    """Read a streamed error answer within bounds; keep it on the response for the test to use."""
-    chunks: list[bytes] = []
-    size = 0
-    deadline = time.monotonic() + ERROR_BODY_SECONDS
+    """Read a streamed error answer within bounds; keep it on the response for the test to use.
+
+    Raw bytes, decoded by bodies.py with every Content-Encoding layer capped (httpx would
+    inflate a gzip bomb whole).
+    """
     try:
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_ERROR_BODY:
-                return None, f"the error body is larger than {MAX_ERROR_BODY} bytes"
-            if time.monotonic() > deadline:
-                return None, f"the error body took longer than {ERROR_BODY_SECONDS:.0f} s ({size} bytes so far)"
+        body = read_body(response.iter_raw(), response.headers.get("content-encoding"), limit=MAX_ERROR_BODY,
+                         deadline=time.monotonic() + ERROR_BODY_SECONDS, seconds=ERROR_BODY_SECONDS)
+    except BodyError as exc:
+        return None, f"the error body {exc}"
     except httpx.HTTPError as exc:
         return None, f"the error body could not be read ({type(exc).__name__}: {exc})"
-    body = b"".join(chunks)
     response._content = body  # what Response.read() stores, so the test can still read it
     return body, None
 

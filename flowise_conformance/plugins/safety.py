@@ -44,6 +44,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import pytest
 
+from flowise_conformance.bodies import LayeredDecoder
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.redact import RedactingStream, redact, redact_any, redact_bytes, register_secret, scrub_files
 
@@ -336,8 +337,9 @@ class _AsyncJournalingStream(httpx.AsyncByteStream):
 
 
 def _httpx_decoder(headers: Any) -> Callable[[bytes], bytes]:
+    """Undo the answer's Content-Encoding, each layer capped at MAX_JOURNAL_BODY (a gzip bomb names nothing)."""
     def decode(raw: bytes) -> bytes:
-        return httpx.Response(200, headers=headers, content=raw).read()
+        return LayeredDecoder(headers.get("content-encoding"), MAX_JOURNAL_BODY).decode(raw)
 
     return decode
 
