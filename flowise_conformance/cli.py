@@ -20,6 +20,9 @@ from flowise_conformance.outcomes import ExitCode
 
 
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    from flowise_conformance.plugins.gating import canonical_profiles
+
+    args.profile = canonical_profiles(args.profile or []) or None  # a wrong name is refused before any server starts
     if getattr(args, "flowise", None):
         return _run_with_flowise(args, pytest_args)
     return _run_target(args, pytest_args)
