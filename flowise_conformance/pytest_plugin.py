@@ -37,6 +37,7 @@ MARKERS = {
     "level(level)": "requirement level: MUST, SHOULD or MAY",
     "mutating": "the test sends state-changing requests (POST/PUT/DELETE)",
     "requires(*capabilities)": "skipped when the target declares one of these capabilities unsupported",
+    "xdist_group(name)": "tests that share one xdist worker (registered here too: runs without xdist know it)",
 }
 
 _state_key = pytest.StashKey[dict[str, Any]]()

@@ -38,6 +38,17 @@ def _file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
+# Ctrl-C's own KeyboardInterrupt passing through allure's old-style hook wrappers is not a plugin's fault
+INTERRUPT_THROUGH_WRAPPER = (r"ignore:(?s)A plugin raised an exception during an old-style hookwrapper teardown"
+                              r".*(KeyboardInterrupt|RunInterrupted):pluggy.PluggyTeardownRaisedWarning")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if _plugin_state(config).get("active"):
+        config.addinivalue_line("filterwarnings", INTERRUPT_THROUGH_WRAPPER)
+
+
 def _plugin_state(config: pytest.Config) -> dict[str, Any]:
     from flowise_conformance.pytest_plugin import _state_key
 
