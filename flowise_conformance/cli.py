@@ -1,7 +1,9 @@
 """Command line: ``flowise-conformance run|serve|...``.
 
-Exit codes (outcomes.ExitCode): 0 every required check passed; 1 conformance failures;
+Exit codes: 0 every required check passed; 1 conformance failures;
 2 usage, configuration, connection or harness error; 130 interrupted.
+
+The exit codes are ``outcomes.ExitCode``; this docstring's second paragraph is the help's epilog.
 """
 from __future__ import annotations
 
@@ -13,10 +15,14 @@ from typing import Any, Sequence
 
 from flowise_conformance import __version__, paths
 from flowise_conformance.errors import FcError, UsageError
+from flowise_conformance.helptext import paragraphs
 from flowise_conformance.outcomes import ExitCode
 
 
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    from flowise_conformance.plugins.gating import canonical_profiles
+
+    args.profile = canonical_profiles(args.profile or []) or None  # a wrong name is refused before any server starts
     if getattr(args, "flowise", None):
         return _run_with_flowise(args, pytest_args)
     return _run_target(args, pytest_args)
@@ -56,7 +62,7 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
     import pytest
 
     from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, load_target
-    from flowise_conformance.embedded import EmbeddedServer
+    from flowise_conformance.embedded import ENV_EMBEDDED_URL, EmbeddedServer
     from flowise_conformance.plugins import gating
     from flowise_conformance.preflight import probe
     from flowise_conformance.run import ENV_PREFLIGHT_DONE, ENV_SERVER_VERSION, check_run_id
@@ -72,7 +78,7 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
             print("flowise-conformance: no base URL given: starting the embedded reference server", file=sys.stderr)
             server = EmbeddedServer(faults=tuple(args.reference_fault or ()), body_limit=target.body_limit,
                                     api_key=target.api_key).start()  # a key given (option/env) is the server's
-            os.environ[ENV_BASE_URL] = server.base_url or ""
+            os.environ[ENV_BASE_URL] = os.environ[ENV_EMBEDDED_URL] = server.base_url or ""
             os.environ[ENV_API_KEY] = server.api_key
             target = load_target(target_file=args.target)
         elif args.reference_fault:
@@ -83,7 +89,7 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
         if version:
             os.environ[ENV_SERVER_VERSION] = version
         argv = ["-p", "flowise_conformance.pytest_plugin", "--fc-run", "--import-mode=importlib", "-p", "no:cacheprovider",
-                "--report-dir", args.report_dir, "-o", "console_output_style=count",
+                "--report-dir", args.report_dir, "-o", "console_output_style=count", "--no-header",
                 "-W", "ignore::pytest.PytestAssertRewriteWarning"]
         argv += gating.run_argv(args, pytest_args)  # --profile/--level/--strict/--expectations/--alluredir
         if args.base_url:
@@ -94,6 +100,8 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
             argv += ["--run-id", args.run_id]
         if args.read_only:
             argv.append("--read-only")
+        suites = paths.suites_dir()
+        pytest_args = suite_relative_args(pytest_args, suites)
         # a positional argument that names an existing file/dir (or node id) selects tests itself
         selected = [a for a in pytest_args if not a.startswith("-") and Path(a.split("::", 1)[0]).exists()]
         suites = _suites_of(selected)
@@ -114,6 +122,26 @@ def _suites_of(selected: list[str]) -> Path:
     """The suites directory of the tests named (a checkout's, say), else the installed one: test ids are relative to it."""
     roots = {paths.suites_root_of(Path(a.split("::", 1)[0]).resolve()) for a in selected}
     return roots.pop() if len(roots) == 1 and None not in roots else paths.suites_dir()
+
+
+# options whose value is never a test path
+_VALUE_OPTIONS = frozenset({"-k", "-m", "-p", "-o", "-W", "-c", "-n", "--maxfail", "--tb", "--junitxml"})
+
+
+def suite_relative_args(pytest_args: list[str], suites: Path) -> list[str]:
+    """Test ids as the terminal and the reports show them (``tools/test_x.py::test_y``) select those tests.
+
+    An argument naming a ``.py`` file under the suites directory, and nothing relative to the
+    working directory, is made absolute; every other argument is passed on unchanged.
+    """
+    out: list[str] = []
+    for i, arg in enumerate(pytest_args):
+        file_part = arg.split("::", 1)[0]
+        if (not arg.startswith("-") and file_part.endswith(".py") and (i == 0 or pytest_args[i - 1] not in _VALUE_OPTIONS)
+                and not Path(file_part).exists() and (suites / file_part).is_file()):
+            arg = str(suites / arg)
+        out.append(arg)
+    return out
 
 
 def _main_redacted(pytest: Any, argv: list[str], report_dir: Path) -> int:
@@ -189,7 +217,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="flowise-conformance", description=__doc__.splitlines()[0])
+    import flowise_conformance
+
+    parser = argparse.ArgumentParser(prog="flowise-conformance", description=paragraphs(flowise_conformance.__doc__, 0, 1),
+                                     epilog=paragraphs(__doc__, 1, 2), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 

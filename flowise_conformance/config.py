@@ -38,6 +38,12 @@ KNOWN_CAPABILITIES = frozenset(
 )
 
 
+def canonical_capability(name: str) -> str | None:
+    """The known capability a name means, in any case and with - or _ (document-store: document_store)."""
+    folded = name.strip().lower().replace("-", "_")
+    return folded if folded in KNOWN_CAPABILITIES else None
+
+
 @dataclass(frozen=True)
 class Timeouts:
     connect: float = 3.0
@@ -182,13 +188,15 @@ def _from_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
             out["multipart_limit"] = _positive_int(table["multipart_bytes"], where, "limits.multipart_bytes")
     if "capabilities" in data:
         table = _expect(data["capabilities"], dict, where, "capabilities")
+        capabilities: dict[str, bool] = {}
         for key, value in table.items():
-            if key not in KNOWN_CAPABILITIES:
+            known = canonical_capability(key)
+            if known is None:
                 raise UsageError(
                     f"{where}: unknown capability {key!r}; known: {', '.join(sorted(KNOWN_CAPABILITIES))}"
                 )
-            _expect(value, bool, where, f"capabilities.{key}")
-        out["capabilities"] = dict(table)
+            capabilities[known] = _expect(value, bool, where, f"capabilities.{key}")
+        out["capabilities"] = capabilities
     if "fixtures" in data:
         table = _expect(data["fixtures"], dict, where, "fixtures")
         for key, value in table.items():

@@ -21,7 +21,7 @@ import pytest
 from flowise_conformance import hypothesis_cache, paths
 from flowise_conformance.client import HEALTH, FlowiseClient
 from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, Target, load_target
-from flowise_conformance.embedded import EmbeddedServer
+from flowise_conformance.embedded import EMBEDDED_SOURCE, ENV_EMBEDDED_URL, EmbeddedServer
 from flowise_conformance.errors import FcError
 from flowise_conformance.outcomes import LEVELS
 from flowise_conformance.preflight import probe
@@ -35,13 +35,15 @@ from flowise_conformance.tracker import Tracker, sweep
 # Further hook groups live in their own modules (one job each) and are registered here.
 pytest_plugins: list[str] = ["flowise_conformance.plugins.error_shape", "flowise_conformance.plugins.fuzz",
                               "flowise_conformance.plugins.safety", "flowise_conformance.plugins.gating",
-                              "flowise_conformance.plugins.reporting", "flowise_conformance.plugins.coverage"]
+                              "flowise_conformance.plugins.terminal", "flowise_conformance.plugins.reporting",
+                              "flowise_conformance.plugins.coverage"]
 
 MARKERS = {
     "resource(name)": "the API resource a test exercises (chatflows, prediction, ...)",
     "level(level)": "requirement level: MUST, SHOULD or MAY",
     "mutating": "the test sends state-changing requests (POST/PUT/DELETE)",
     "requires(*capabilities)": "skipped when the target declares one of these capabilities unsupported",
+    "xdist_group(name)": "tests that share one xdist worker (registered here too: runs without xdist know it)",
 }
 
 _state_key = pytest.StashKey[dict[str, Any]]()
@@ -120,7 +122,10 @@ def pytest_configure(config: pytest.Config) -> None:
             os.environ[ENV_BASE_URL] = server.base_url or ""
             os.environ[ENV_API_KEY] = server.api_key
             target = load_target(target_file=config.getoption("--target"))
-            target = _with(target, base_url=server.base_url, api_key=server.api_key, name=target.name or "embedded reference server")
+            target = _with(target, base_url=server.base_url, api_key=server.api_key)
+        embedded_url = state["embedded"].base_url if "embedded" in state else os.environ.get(ENV_EMBEDDED_URL)
+        if embedded_url and target.base_url == embedded_url:
+            target = _with(target, source=EMBEDDED_SOURCE, name=target.name or EMBEDDED_SOURCE)
         register_secret(target.api_key)
         if not os.environ.get(ENV_PREFLIGHT_DONE):
             version = probe(target)

@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Callable
 
+from flowise_conformance.helptext import plain
+
 from .install import DEFAULT_VERSION, LauncherError, default_cache_dir, install
 from .instance import START_TIMEOUT, start, state_dir, stop, stop_all
 
@@ -127,13 +129,13 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def add_subparser(subparsers) -> argparse.ArgumentParser:
     """Add the ``flowise`` command to the main CLI's ``subparsers`` (from ``add_subparsers()``)."""
     parser = subparsers.add_parser("flowise", help="install/start/stop a real Flowise for conformance runs",
-                                   description=__doc__.splitlines()[0])
+                                   description=plain(__doc__.splitlines()[0]))
     return configure(parser)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Standalone entry point: ``python -m flowise_conformance.flowise_launcher.cli start ...``."""
-    parser = configure(argparse.ArgumentParser(prog="flowise", description=__doc__.splitlines()[0]))
+    parser = configure(argparse.ArgumentParser(prog="flowise", description=plain(__doc__.splitlines()[0])))
     args = parser.parse_args(argv)
     return args.func(args)
 

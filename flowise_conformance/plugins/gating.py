@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -47,7 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("flowise-conformance gating")
     group.addoption("--profile", action="append", default=None, metavar="NAME",
                     help=f"select a profile: {PROFILES_DOC}; repeatable (union). Default: full")
-    group.addoption("--level", default=None, choices=LEVELS,
+    group.addoption("--level", default=None, choices=LEVELS, type=str.upper,
                     help="run tests of this requirement level and the stricter ones (MUST < SHOULD < MAY). Default: MAY")
     group.addoption("--strict-levels", action="store_true", default=False,
                     help="SHOULD and MAY failures fail the gate too (default: they are warnings)")
@@ -139,10 +140,46 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _profiles(config: pytest.Config) -> list[str]:
-    out: list[str] = []
-    for value in config.getoption("--profile") or []:
-        out += [p.strip() for p in value.split(",") if p.strip()]
-    return list(dict.fromkeys(out))
+    try:
+        return canonical_profiles(config.getoption("--profile") or [])
+    except UsageError as exc:
+        raise pytest.UsageError(f"flowise-conformance: {exc}") from None
+
+
+# ---------------------------------------------------------------- profile names
+
+_RESOURCE_MARKER = re.compile(r"""mark\.resource\(\s*["']([^"']+)["']""")
+
+
+def _fold(name: str) -> str:
+    """document_store, Document-Store and document-store are one name."""
+    return name.strip().lower().replace("_", "-")
+
+
+def known_resources() -> set[str]:
+    """The resource names the suites mark tests with, read from their sources and the spec's tags.
+
+    Read statically so that a wrong --profile is refused before a server starts or a test is collected.
+    """
+    from flowise_conformance.fuzz.operations import operations  # fuzz items are marked with their operation's tag
+
+    found = {op.tag for op in operations()}
+    for source in paths.suites_dir().rglob("*.py"):
+        found.update(_RESOURCE_MARKER.findall(source.read_text(encoding="utf-8")))
+    return found
+
+
+def canonical_profiles(values: Iterable[str]) -> list[str]:
+    """Profile names (repeated or comma-separated, any case, - or _) as the suites spell them; UsageError if unknown."""
+    names = [n.strip() for value in values for n in value.split(",") if n.strip()]
+    if not names:
+        return []
+    spelled = {_fold(n): n for n in sorted(known_resources()) + ["core", "full"]}
+    unknown = [n for n in names if _fold(n) not in spelled]
+    if unknown:
+        raise UsageError(f"unknown profile(s) {', '.join(unknown)}: profiles are {PROFILES_DOC} "
+                         f"(resources: {', '.join(sorted(set(spelled.values()) - {'core', 'full'}))})")
+    return list(dict.fromkeys(spelled[_fold(n)] for n in names))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -347,7 +384,7 @@ def _apply(entry: Entry, report: pytest.TestReport, seen: dict[str, str], test_i
 def add_run_options(parser: Any) -> None:
     """The gating options of ``flowise-conformance run`` (argparse), passed through to the plugin."""
     parser.add_argument("--profile", action="append", metavar="NAME", help=f"{PROFILES_DOC}; repeatable. Default: full")
-    parser.add_argument("--level", choices=LEVELS, help="run tests of this level and the stricter ones. Default: MAY (all)")
+    parser.add_argument("--level", choices=LEVELS, type=str.upper, help="run tests of this level and the stricter ones. Default: MAY (all)")
     parser.add_argument("--strict", "--strict-levels", dest="strict_levels", action="store_true",
                         help="SHOULD and MAY failures fail the run too (default: warnings)")
     parser.add_argument("--expectations", action="append", metavar="FILE",

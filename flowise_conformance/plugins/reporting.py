@@ -22,6 +22,7 @@ import pytest
 
 from flowise_conformance.outcomes import Outcome
 from flowise_conformance.plugins import gating
+from flowise_conformance.plugins.terminal import selection_line, target_line
 from flowise_conformance.redact import redact
 from flowise_conformance.report import html as html_report
 from flowise_conformance.report.gate import INTERRUPTED, VERDICT_LABEL
@@ -284,15 +285,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     tr = terminalreporter
     tr.section("flowise-conformance")
-    target = state["target"]
-    tr.write_line(f"target: {target.base_url}  ({target.name or target.source})"
-                  + (f"  server version {data['server_version']}" if data.get("server_version") else ""))
-    selection = data["selection"]
-    tr.write_line(f"profile: {', '.join(selection['profiles'])}  level: {selection['level'] or 'all'}"
-                  f"  strict: {'yes' if selection['strict'] else 'no'}"
-                  + (f"  expectations: {', '.join(Path(f).name for f in selection['expectations'])}"
-                     if selection["expectations"] else "")
-                  + (f"  rerun of: {selection['rerun_of']}" if selection.get("rerun_of") else ""))
+    tr.write_line(target_line(state["target"], data.get("server_version")))
+    tr.write_line(selection_line(data["selection"]))
     columns = list(zero_counts())
     width = max([16] + [len(r) + 2 for r in data["totals"]["by_resource"]])
     header = f"{'':<{width}}" + "".join(f"{c:>19}" for c in columns)

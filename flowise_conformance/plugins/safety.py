@@ -567,6 +567,14 @@ def _remove_log_redaction() -> None:
 # ---------------------------------------------------------------- Ctrl-C
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """The KeyboardInterrupt of a Ctrl-C or SIGTERM, saying so: pytest prints its message and, unlike
+    for a plain KeyboardInterrupt, not the line of code the signal happened to land on."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by {signal.Signals(signum).name}: the run stopped early, its reports are partial")
+
+
 class _Interrupts:
     """SIGINT/SIGTERM: the first stops the run (KeyboardInterrupt) and starts the stop budget;
     the second is acknowledged; the third quits at once without cleanup.
@@ -606,7 +614,7 @@ class _Interrupts:
             if self.count == 1:
                 if _GUARD is not None:
                     _GUARD.begin_stop(WORKER_BUDGET)
-                raise KeyboardInterrupt
+                raise RunInterrupted(signum)
             return
         if _GUARD is not None:
             _GUARD.begin_stop(CONTROLLER_BUDGET if self.worker_pids else STOP_BUDGET)
@@ -618,7 +626,7 @@ class _Interrupts:
         if self.count == 1:
             self.say("\nflowise-conformance: interrupted: stopping, deleting what this run created, "
                      "writing partial reports (within 10 s)\n")
-            raise KeyboardInterrupt
+            raise RunInterrupted(signum)
         if self.count == 2:
             self.say("flowise-conformance: still cleaning up; interrupt once more to quit at once\n")
             return

@@ -22,6 +22,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowise_conformance.helptext import paragraphs
 from flowise_conformance.outcomes import ExitCode, Outcome
 from flowise_conformance.report.summary import load
 
@@ -176,7 +177,7 @@ def _matrix_command(args: argparse.Namespace) -> int:
 
 def add_subparsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     cmp = sub.add_parser("compare", help="compare two runs (summary.json or run dir): regressions, fixes, added, removed",
-                         description=__doc__.split("\n\n")[1])
+                         description=paragraphs(__doc__, 1), formatter_class=argparse.RawDescriptionHelpFormatter)
     cmp.add_argument("old", help="summary.json (or run directory) of the earlier run")
     cmp.add_argument("new", help="summary.json (or run directory) of the later run")
     cmp.add_argument("--json", action="store_true", help="print the comparison as JSON")
