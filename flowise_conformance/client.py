@@ -252,6 +252,9 @@ class FlowiseClient:
             raise
 
     def _read_within(self, response: httpx.Response, seconds: float) -> bytes:
+        already = getattr(response, "_content", None)
+        if response.is_stream_consumed and isinstance(already, bytes):
+            return already  # read (bounded) by an earlier reader, e.g. the error-shape hook
         deadline = time.monotonic() + seconds
         try:
             content = read_body(response.iter_raw(), response.headers.get("content-encoding"), limit=MAX_BODY,
