@@ -147,7 +147,8 @@ def test_rerun_failed_without_a_previous_run_is_exit_2(tmp_path):
 
 
 class _Broken(http.server.BaseHTTPRequestHandler):
-    """Answers ping and version like Flowise, and 500 to everything else."""
+    """Answers ping and version like Flowise, an empty list to every other GET (so the
+    start-of-run inventory works), and 500 to every write."""
 
     def _send(self, status: int, body: bytes, kind: str) -> None:
         self.send_response(status)
@@ -161,7 +162,7 @@ class _Broken(http.server.BaseHTTPRequestHandler):
             return self._send(200, b"pong", "text/plain")
         if self.path == "/api/v1/version":
             return self._send(200, b'{"version": "9.9.9-broken"}', "application/json")
-        return self._send(500, b'{"statusCode":500,"success":false,"message":"broken","stack":{}}', "application/json")
+        return self._send(200, b"[]", "application/json")  # every list empty: the start-of-run inventory works
 
     def do_POST(self) -> None:  # noqa: N802
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
