@@ -77,6 +77,16 @@ def endless_sse(sock: socket.socket, stop: threading.Event) -> None:
 
 
 Behaviour = Callable[[socket.socket, threading.Event], None]
+EMPTY_LIST = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]"
+
+
+def _inventory_paths() -> frozenset[str]:
+    from flowise_conformance.plugins.safety import EXTRA_LISTS, collections
+
+    return frozenset(list(collections()) + list(EXTRA_LISTS.values()))
+
+
+INVENTORY_PATHS = _inventory_paths()
 
 
 class HostileServer:
@@ -88,6 +98,7 @@ class HostileServer:
         self.redirect_to = redirect_to
         self.stop = threading.Event()
         self.requests: list[str] = []
+        self.inventory_open = True  # list GETs answer [] until the first other request (the tests')
         outer = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -96,7 +107,9 @@ class HostileServer:
                 line = head.split(b"\r\n", 1)[0].decode("latin-1", "replace")
                 outer.requests.append(line)
                 try:
-                    if line.startswith("GET /api/v1/ping ") and outer.ping is not None:
+                    if outer.in_inventory(line):
+                        self.request.sendall(EMPTY_LIST)
+                    elif line.startswith("GET /api/v1/ping ") and outer.ping is not None:
                         outer.ping(self.request, outer.stop)
                     elif line.startswith("GET /api/v1/ping "):
                         self.request.sendall(PONG)
@@ -118,6 +131,21 @@ class HostileServer:
         self._server = Server(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def in_inventory(self, line: str) -> bool:
+        """Whether this request is part of the run's start-of-run inventory (answered honestly, with []).
+
+        The run stops with exit 2 when it cannot list the target's objects (docs/safety.md), so a
+        server hostile from its first answer would only ever test that; these servers turn hostile
+        with the first request that is not a list GET, which is a test's.
+        """
+        parts = line.split(" ")
+        path = parts[1] if len(parts) > 1 else ""
+        if self.inventory_open and parts[0] == "GET" and path in INVENTORY_PATHS:
+            return True
+        if not path.startswith("/api/v1/ping") and path != "/api/v1/version":
+            self.inventory_open = False
+        return False
 
     def __enter__(self) -> "HostileServer":
         self._thread.start()
