@@ -215,5 +215,5 @@ def test_cleanup_dry_run_sends_nothing(tmp_path, run_cli):
                          "--dry-run", env=cli_env(KEY))
         sent = server.requests
     assert result.code == 0, result.stdout + result.stderr
-    assert "00000000-0000-4000-8000-000000000002" in result.stdout and "would send DELETE" in result.stdout
+    assert "00000000-0000-4000-8000-000000000002" in result.stdout and "send DELETE" in result.stdout
     assert sent == [], sent

@@ -697,15 +697,16 @@ def _foreign_ids(target: Any) -> frozenset[str]:
     """Ids of what is on the target before the run creates anything (GETs of the collections).
 
     Raises InventoryFailed when a list the run writes to does not answer 200 with a list (an
-    error, a redirect, a timeout): the guard would be blind. A 404/405 is accepted only for the
-    lists the run never writes to (API keys, credentials) and collections the target declares
-    unsupported.
+    error, a redirect, a timeout): the guard would be blind. A 404/405 is accepted for collections
+    the target declares unsupported. The lists of EXTRA_LISTS (API keys, credentials) are best
+    effort: no write can reach them (the guard sends writes only to the spec's write operations),
+    so whatever they answer does not stop the run.
     """
     from flowise_conformance.client import FlowiseClient
     from flowise_conformance.proof import listed
 
-    optional = set(EXTRA_LISTS.values()) | {path for path, kind in collections().items()
-                                            if not target.supports(CAPABILITY_OF.get(kind, kind))}
+    best_effort = set(EXTRA_LISTS.values())
+    optional = {path for path, kind in collections().items() if not target.supports(CAPABILITY_OF.get(kind, kind))}
     found: set[str] = set()
     client = FlowiseClient(target)
     try:
@@ -713,8 +714,12 @@ def _foreign_ids(target: Any) -> frozenset[str]:
             try:
                 response = client.get(path)
             except Exception as exc:  # noqa: BLE001 - a timeout, a reset: the guard cannot know
+                if path in best_effort:
+                    continue
                 raise InventoryFailed(_inventory_line(path, str(exc))) from None
             entries = listed(response)
+            if entries is None and path in best_effort:
+                continue
             if entries is None and path in optional and response.status_code in (404, 405):
                 continue
             if entries is None:
