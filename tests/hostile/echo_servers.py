@@ -7,7 +7,8 @@
 - ``EchoServer(controls=True)`` puts terminal escape sequences (clear screen, window title,
   OSC 8 link, cursor query, C1 CSI) into its answers and its version string.
 
-Both answer ``GET /api/v1/ping`` correctly, so the run gets past its preflight.
+Both answer ``GET /api/v1/ping`` correctly, so the run gets past its preflight, and the
+start-of-run inventory with empty lists (``InventoryGate``), so the run gets to its tests.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
+
+from tests.hostile.servers import InventoryGate
 
 # clear screen, window title, OSC 8 hyperlink, cursor position query, C1 CSI, bell, backspace
 CONTROLS = "\x1b[2J\x1b]0;fc-owned-title\x07\x1b]8;;http://127.0.0.1:9/x\x1b\\link\x1b]8;;\x1b\\\x1b[6n\x9b31m\x08\x07"
@@ -33,6 +36,7 @@ class EchoServer:
 
     def __init__(self, *, echo_key: bool = False, controls: bool = False) -> None:
         counter = itertools.count(1)
+        inventory = InventoryGate()
         outer = self
         self.requests = 0
 
@@ -52,6 +56,8 @@ class EchoServer:
                 if self.path == "/api/v1/version":
                     version = "3.1.4" + (CONTROLS if controls else "")
                     return self._send(200, "application/json", json.dumps({"version": version}))
+                if inventory.spares(self.command, self.path):
+                    return self._send(200, "application/json", "[]")
                 n = next(counter)
                 auth = self.headers.get("Authorization", "") if echo_key else ""
                 pad = "p" * ((n * 37) % 2100)  # moves the key across every cut point

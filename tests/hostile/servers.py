@@ -89,6 +89,25 @@ def _inventory_paths() -> frozenset[str]:
 INVENTORY_PATHS = _inventory_paths()
 
 
+class InventoryGate:
+    """Says which requests belong to the run's start-of-run inventory, to be answered honestly with [].
+
+    The run stops with exit 2 when it cannot list the target's objects (docs/safety.md), so a
+    server hostile from its first answer would only ever test that; these servers turn hostile
+    with the first request that is not a list GET (nor ping or version), which is a test's.
+    """
+
+    def __init__(self) -> None:
+        self.open = True
+
+    def spares(self, method: str, path: str = "") -> bool:
+        if self.open and method == "GET" and path in INVENTORY_PATHS:
+            return True
+        if path not in ("/api/v1/ping", "/api/v1/version"):
+            self.open = False
+        return False
+
+
 class HostileServer:
     """Serves ping correctly (or with `ping`) and everything else with `behaviour`, on 127.0.0.1."""
 
@@ -98,7 +117,7 @@ class HostileServer:
         self.redirect_to = redirect_to
         self.stop = threading.Event()
         self.requests: list[str] = []
-        self.inventory_open = True  # list GETs answer [] until the first other request (the tests')
+        self.inventory = InventoryGate()
         outer = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -107,7 +126,7 @@ class HostileServer:
                 line = head.split(b"\r\n", 1)[0].decode("latin-1", "replace")
                 outer.requests.append(line)
                 try:
-                    if outer.in_inventory(line):
+                    if outer.inventory.spares(*line.split(" ")[:2]):
                         self.request.sendall(EMPTY_LIST)
                     elif line.startswith("GET /api/v1/ping ") and outer.ping is not None:
                         outer.ping(self.request, outer.stop)
@@ -131,21 +150,6 @@ class HostileServer:
         self._server = Server(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def in_inventory(self, line: str) -> bool:
-        """Whether this request is part of the run's start-of-run inventory (answered honestly, with []).
-
-        The run stops with exit 2 when it cannot list the target's objects (docs/safety.md), so a
-        server hostile from its first answer would only ever test that; these servers turn hostile
-        with the first request that is not a list GET, which is a test's.
-        """
-        parts = line.split(" ")
-        path = parts[1] if len(parts) > 1 else ""
-        if self.inventory_open and parts[0] == "GET" and path in INVENTORY_PATHS:
-            return True
-        if not path.startswith("/api/v1/ping") and path != "/api/v1/version":
-            self.inventory_open = False
-        return False
 
     def __enter__(self) -> "HostileServer":
         self._thread.start()
