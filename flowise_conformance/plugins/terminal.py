@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from flowise_conformance import __version__, paths
+from flowise_conformance import __version__
 
 
 def target_line(target: Any, server_version: str | None) -> str:
@@ -56,10 +56,11 @@ def _plugin_state(config: pytest.Config) -> dict[str, Any]:
 
 
 def _rootdir_is_suites(config: pytest.Config) -> bool:
-    try:
-        return config.rootpath.resolve() == paths.suites_dir().resolve()
-    except FileNotFoundError:
-        return False
+    """Whether pytest's rootdir is this session's suites directory (installed, or a checkout's that ``run`` was given)."""
+    from flowise_conformance.pytest_plugin import suites_root
+
+    root = suites_root(config)
+    return root is not None and config.rootpath.resolve() == root
 
 
 def _show_node_ids_as_they_are(config: pytest.Config, reporter: Any) -> None:
