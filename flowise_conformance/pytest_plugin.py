@@ -284,8 +284,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         exchanges = [e for c in _clients for e in c.transcript][-6:]
         if exchanges:
             report.sections.append(("transcript", "\n\n".join(e.render() for e in exchanges)))
-    if report.longrepr is not None:
-        report.longrepr = redact(str(report.longrepr)) if report.failed else report.longrepr
+    if report.longrepr is not None and report.failed:
+        report.longrepr = redact(_install_paths_shortened(str(report.longrepr), item.config))
+
+
+def _install_paths_shortened(text: str, config: pytest.Config) -> str:
+    """Traceback locations as the reports name things (``tools/test_x.py:37``, ``flowise_conformance/checks/core.py:39``),
+    not where the suites and the package are installed (``.../site-packages/.../_bundle/suites/...``)."""
+    root = suites_root(config)
+    if root is not None:
+        text = text.replace(f"{root}{os.sep}", "")
+    return text.replace(f"{paths.PACKAGE_DIR}{os.sep}", f"{paths.PACKAGE_DIR.name}/")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
