@@ -3,13 +3,39 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+_PYCACHE_ENV = "PYTHONPYCACHEPREFIX"
+_PYCACHE_KEY = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every CLI run these tests start reuses one bytecode cache (pytest's assertion rewrites included).
+
+    With PYTHONDONTWRITEBYTECODE set (as on CI machines), each of the few hundred subprocess runs compiled
+    and assert-rewrote about 280 modules again: about half of its CPU time. The cache lives in a temporary
+    directory of this session (xdist workers and the CLI runs inherit the environment), never in the project.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    cache = tempfile.mkdtemp(prefix="fc-selftest-pycache-")
+    config.stash[_PYCACHE_KEY] = cache
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ[_PYCACHE_ENV] = cache
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cache = config.stash.get(_PYCACHE_KEY, None)
+    if cache:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 @dataclass
