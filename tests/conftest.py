@@ -75,3 +75,27 @@ def run_cli(tmp_path: Path):  # noqa: ANN201
         return CliResult(proc.returncode, proc.stdout, proc.stderr, report_dir)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def reference_full_run(tmp_path_factory: pytest.TempPathFactory) -> CliResult:
+    """One full default run against the embedded reference server (the README's main job), for the self-tests
+    that only read its results: it runs once per session, on whichever xdist worker asks first; the others
+    wait for it (a full run is about a minute of both cores, so running it once per reader doubled that).
+    """
+    import fcntl  # POSIX only, as the suite's signal handling is; a lock file instead of a new dependency
+
+    under_xdist = os.environ.get("PYTEST_XDIST_WORKER") is not None
+    shared = tmp_path_factory.getbasetemp().parent if under_xdist else tmp_path_factory.getbasetemp()
+    where = shared / "reference-full-run"
+    with open(shared / "reference-full-run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = where / "result.json"
+        if not done.exists():
+            (where / "cwd").mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run([sys.executable, "-m", "flowise_conformance", "run",
+                                   "--report-dir", str(where / "reports")],
+                                  cwd=where / "cwd", env=clean_env(), capture_output=True, text=True, timeout=900)
+            done.write_text(json.dumps([proc.returncode, proc.stdout, proc.stderr]))
+        code, stdout, stderr = json.loads(done.read_text())
+    return CliResult(code, stdout, stderr, where / "reports")

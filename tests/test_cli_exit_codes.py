@@ -11,9 +11,9 @@ import pytest
 from tests.conftest import clean_env
 
 
-def test_full_run_against_reference_server_exits_0_and_writes_reports(run_cli):
+def test_full_run_against_reference_server_exits_0_and_writes_reports(reference_full_run):
     """`flowise-conformance run` with no base URL runs everything against the embedded server: exit 0."""
-    result = run_cli("run")
+    result = reference_full_run
     assert result.code == 0, result.stdout[-3000:] + result.stderr[-2000:]
     summary = result.summary()
     assert summary["counts"]["failed"] == 0 and summary["counts"]["error"] == 0

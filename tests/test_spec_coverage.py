@@ -42,23 +42,12 @@ def test_every_operation_has_a_fuzz_item(run_cli):
 
 
 @pytest.fixture(scope="module")
-def reference_coverage(tmp_path_factory) -> dict:
-    """One run of every suite against the reference server (small fuzz budget), and its coverage.json."""
-    import subprocess
-    import sys
-
-    from tests.conftest import clean_env
-
-    where = tmp_path_factory.mktemp("coverage")
-    proc = subprocess.run([sys.executable, "-m", "flowise_conformance", "run", "--report-dir", str(where / "reports"),
-                           "--fuzz-examples", "3", "-q", "-p", "no:randomly"],
-                          cwd=where, env=clean_env(), capture_output=True, text=True, timeout=900)
-    found = sorted(where.glob("reports/*/coverage.json"))
-    assert found, f"no coverage.json (exit {proc.returncode})\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
-    data = json.loads(found[-1].read_text(encoding="utf-8"))
-    data["_exit"] = proc.returncode
-    data["_tail"] = proc.stdout[-3000:]
-    return data
+def reference_coverage(reference_full_run) -> dict:
+    """The coverage.json of one full default run of every suite against the reference server."""
+    found = sorted(reference_full_run.report_dir.glob("*/coverage.json"))
+    assert found, (f"no coverage.json (exit {reference_full_run.code})\n{reference_full_run.stdout[-3000:]}"
+                   f"\n{reference_full_run.stderr[-2000:]}")
+    return json.loads(found[-1].read_text(encoding="utf-8"))
 
 
 def test_every_operation_is_exercised_against_the_reference_server(reference_coverage):
