@@ -53,10 +53,17 @@ def test_every_suite_test_uses_the_target(collected: dict[str, list[str]]):
                              f"fuzz_call...)\nReceived: {len(offenders)} without it: {offenders}")
 
 
-def test_the_auth_matrix_finds_protected_and_public_operations(collected: dict[str, list[str]]):
-    """The auth matrix is generated from the spec's security requirements: an empty side would check nothing."""
-    matrix = "contracts/test_auth_matrix.py::"
-    protected = [t for t in collected if t.startswith(matrix + "test_protected_operation_without_key_is_401[")]
-    public = [t for t in collected if t.startswith(matrix + "test_public_operation_works_without_key[")]
-    assert protected and public, (f"Expected: matrix items for protected and public operations\n"
-                                  f"Received: {len(protected)} protected, {len(public)} public")
+def test_the_auth_matrix_has_an_item_for_every_protected_and_public_operation(collected: dict[str, list[str]]):
+    """The auth matrix is generated from the spec's security requirements: a side it missed would check nothing."""
+    from flowise_conformance.fuzz.operations import operations
+
+    def cases(test: str) -> set[str]:
+        prefix = f"contracts/test_auth_matrix.py::{test}["
+        return {t[len(prefix):-1] for t in collected if t.startswith(prefix)}
+
+    public = {op.operation_id for op in operations() if op.public}
+    protected = {op.operation_id for op in operations()} - public
+    got = (cases("test_protected_operation_without_key_is_401"), cases("test_public_operation_works_without_key"))
+    assert public and protected and got == (protected, public), (
+        f"Expected: matrix items for the {len(protected)} protected and {len(public)} public operations\n"
+        f"Received: protected {sorted(got[0])}, public {sorted(got[1])}")
