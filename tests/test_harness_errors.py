@@ -61,5 +61,7 @@ def test_a_fuzz_setup_refused_with_401_is_an_error_in_every_report(tmp_path: Pat
     [case] = ET.parse(summary_file.parent / "junit.xml").getroot().iter("testcase")
     kinds = [child.tag for child in case if child.tag in ("error", "failure", "skipped")]
     assert kinds == ["error"], f"Expected: one <error> in junit.xml\nReceived: {kinds}"
-    assert "1 error" in out and "failed" not in out.splitlines()[-1], \
+    assert "1 error" in out and "failed" not in out.splitlines()[-1] and f"\nERROR {ITEM}" in out, \
         f"Expected: the terminal counts 1 error, no failure\nReceived: {out.splitlines()[-1]}"
+    assert "ERROR at call of test_invalid_request_is_refused" in out, \
+        f"Expected: the error shown at its phase, the call\nReceived:\n{out[:1500]}"

@@ -8,10 +8,11 @@ setup hook (fuzz/pins.py: "fuzz setup: POST /api/v1/tools answered 401") schemat
 
 This plugin finds a ``HarnessError`` anywhere in the call's exception (``mark``) and reports
 the call as an error of the test. pytest, junit.xml and allure tell an error from a failure
-only by the phase of the failed report, so the report's phase becomes ``setup``; everything
-downstream (terminal, junit ``<error>``, summary.json, the gate, expectations matching) then
-sees an error, and an expectations entry listing a failure never matches it. The
-``harness_error`` property carries the one-line message that summary.json shows.
+only by the phase of the failed report, so the report's phase is ``setup`` while it is made and
+logged; everything downstream (terminal, junit ``<error>``, allure "broken", summary.json, the
+gate, expectations matching) then sees an error, and an expectations entry listing a failure
+never matches it. Once logged, the report gets its real phase back ("ERROR at call of ..." in
+the terminal). The ``harness_error`` property carries the one-line message of summary.json.
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def mark(report: pytest.TestReport, message: str) -> None:
     report.outcome = "failed"
     if report.when == "call":
         report.when = "setup"  # pytest, junit and allure: a failed report of another phase is an error
+        report.fc_phase = "call"  # type: ignore[attr-defined]  # given back once the report is logged
     report.user_properties.append((PROPERTY, redact(message if message.startswith("harness error")
                                                     else f"harness error: {message}")))
 
@@ -70,12 +72,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         mark(report, message)
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """summary.json: the test's outcome is error, with the harness error as its message."""
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """Still an error when pytest asks again later (the short summary), whatever the phase says."""
+    if report.failed and PROPERTY in dict(report.user_properties):
+        return "error", "E", "ERROR"
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport):  # noqa: ANN201
+    """After every plugin logged it (as an error): summary.json's outcome and message, and the real phase
+    back on the report, for the terminal's "ERROR at call of" section."""
+    yield
     props = dict(report.user_properties)
     if PROPERTY not in props:
         return
+    _summary_error(report, str(props[PROPERTY]))
+    phase = getattr(report, "fc_phase", None)
+    if phase:
+        report.when = phase
+
+
+def _summary_error(report: pytest.TestReport, message: str) -> None:
     from flowise_conformance.outcomes import Outcome
     from flowise_conformance.plugins.gating import canonical_id
     from flowise_conformance.plugins.reporting import _config
@@ -87,4 +106,4 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     result = summary.tests.get(report.nodeid) or summary.tests.get(canonical_id(config, report.nodeid))
     if result is not None:
         result.outcome = Outcome.ERROR
-        result.message = str(props[PROPERTY])
+        result.message = message
