@@ -3,9 +3,9 @@
 ``LyingServer`` is ``safety_support.RefServer`` (SQLite state, a recorder of every request)
 with one more middleware that, as ``Lies`` says: answers creates with other ids (a pre-existing
 object's, or odd ones such as ``..``), hides objects from lists, fails the lists a run takes its
-inventory from (503, a redirect), answers every PUT/DELETE with a 307 to another object, or
-answers DELETE 2xx while deleting nothing. What reaches the server is recorded raw
-(``raw_requests``: method and the undecoded path), so a test can say exactly what was sent.
+inventory from (503, a redirect), answers every PUT/DELETE with a 307 to another object,
+answers DELETE 2xx while deleting nothing, or refuses creates (a 401 to POST /api/v1/tools).
+What reaches the server is recorded raw (``raw_requests``: method and the undecoded path), so a test can say exactly what was sent.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class Lies:
     list_status: dict[str, int] = field(default_factory=dict)  # collection -> status its GET answers
     redirect_writes_to: str | None = None  # an API path: every PUT/PATCH/DELETE answers 307 to it
     delete_noop: bool = False  # DELETE answers 200 and deletes nothing
+    create_status: dict[str, int] = field(default_factory=dict)  # collection -> status its POST answers, creating nothing
 
 
 def cycle(*ids: str) -> Iterator[str]:
@@ -70,6 +71,9 @@ class LyingServer(RefServer):
                 return
             if method == "DELETE" and lies.delete_noop:
                 await answer(send, 200, {"raw": [], "affected": 1})
+                return
+            if method == "POST" and path in lies.create_status:
+                await answer(send, lies.create_status[path], {"message": "refused"})
                 return
             if method == "POST" and path in lies.create_ids:
                 ids = lies.create_ids[path]

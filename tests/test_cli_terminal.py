@@ -89,3 +89,17 @@ def test_suite_relative_args_leave_option_values_alone(tmp_path: Path):
     (suites / "tools" / "test_a.py").write_text("")
     got = suite_relative_args(["tools/test_a.py::t", "-k", "tools/test_a.py", "tools", "x/test_b.py"], suites)
     assert got == [f"{suites}/tools/test_a.py::t", "-k", "tools/test_a.py", "tools", "x/test_b.py"], got
+
+
+def test_coverage_line_names_only_operations_the_selected_profiles_were_meant_to_exercise(failing_run):
+    """A --profile tools run lists the tools operations it did not exercise, and counts the others in one figure."""
+    from flowise_conformance.fuzz.operations import operations
+
+    lines = [line for line in failing_run.stdout.splitlines() if line.startswith("spec operations exercised")]
+    assert len(lines) == 1, f"Expected: one coverage line\n{_received(failing_run)}"
+    named = lines[0].split(" - not: ", 1)[1].split(", ") if " - not: " in lines[0] else []
+    tools = {op.operation_id for op in operations() if op.tag == "tools"}
+    outside = len(operations()) - len(tools)
+    assert set(named) <= tools and f"; {outside} operations outside the selected profiles" in lines[0], (
+        f"Expected: only tools operations named, '{outside} operations outside the selected profiles'\n"
+        f"Received: {lines[0]}")

@@ -15,6 +15,8 @@ Each process writes ``<run dir>/coverage/<worker>.json``; the controller merges 
 
 An operation counts as exercised when some test got a 2xx answer from it: a request that only
 ever met 401, 404 or a missing route does not show that the operation works.
+The terminal's line counts the operations of the selected tests' resources (their spec tag),
+names those of them not exercised, and says how many operations lie outside the selection.
 tests/test_spec_coverage.py runs the suites against the reference server and requires every
 operation to be exercised.
 """
@@ -133,12 +135,38 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 _summary_key = pytest.StashKey[dict[str, Any]]()
 
 
+def _selected_resources(config: pytest.Config) -> set[str] | None:
+    """The resources of the tests this run ran (their ``resource`` markers), None without a summary."""
+    from flowise_conformance.plugins.reporting import _plugin_state
+
+    summary = _plugin_state(config).get("summary")
+    if summary is None:
+        return None
+    return {_resource(t.resource) for t in summary.tests.values() if t.resource}
+
+
+def _resource(name: str) -> str:
+    """A resource marker or spec tag in one spelling ('document-store' and 'document_store' are one)."""
+    return name.replace("-", "_")
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """One line: how many operations the selected tests exercised, naming only those they were meant to."""
     merged = config.stash.get(_summary_key, None)
     if not merged or not any(any(e.get(s) for s in SOURCES) for e in merged["operations"].values()):
         return
-    total = len(merged["operations"])
-    line = f"spec operations exercised (a 2xx answer to a test): {len(merged['exercised'])}/{total}"
-    if merged["not_exercised"]:
-        line += " - not: " + ", ".join(merged["not_exercised"])
+    from flowise_conformance.fuzz.operations import operations
+
+    tags = {op.operation_id: _resource(op.tag) for op in operations()}
+    resources = _selected_resources(config)
+    # an operation is in scope when a selected test's resource is its tag (or it is not the spec's)
+    in_scope = [op for op in merged["operations"] if resources is None or tags.get(op, "") in resources | {""}]
+    exercised = [op for op in in_scope if op in merged["exercised"]]
+    missing = [op for op in merged["not_exercised"] if op in in_scope]
+    outside = len(merged["operations"]) - len(in_scope)
+    line = f"spec operations exercised (a 2xx answer to a test): {len(exercised)}/{len(in_scope)}"
+    if outside:
+        line += f" of the selected profiles' operations; {outside} operations outside the selected profiles"
+    if missing:
+        line += " - not: " + ", ".join(missing)
     terminalreporter.write_line(line)

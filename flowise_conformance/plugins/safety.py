@@ -914,9 +914,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         with _GUARD._lock:
             found, _GUARD.violations[:] = list(_GUARD.violations), []
         message = "harness error: the safety guard refused to send:\n" + "\n".join(f"  {v}" for v in found)
-        report.outcome = "failed"
         report.longrepr = redact(message)
-        report.user_properties.append(("harness_error", "harness error: " + redact(found[0])))
+        from flowise_conformance.plugins import harness  # imported here: pytest registers (and rewrites) it later
+
+        harness.mark(report, found[0])
     redact_report(report)
 
 
@@ -942,31 +943,6 @@ class _RedactReports:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         redact_report(report)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """A refusal of the guard is a harness error in summary.json, not a conformance failure."""
-    props = dict(report.user_properties)
-    if "harness_error" not in props:
-        return
-    from flowise_conformance.outcomes import Outcome
-
-    config = _CONFIG.get("config")
-    summary = _plugin_state(config).get("summary") if config is not None else None
-    if summary is None:
-        return
-    result = summary.tests.get(report.nodeid)
-    if result is None:
-        try:
-            from flowise_conformance.plugins.gating import canonical_id
-
-            result = summary.tests.get(canonical_id(config, report.nodeid))
-        except ImportError:
-            result = None
-    if result is not None:
-        result.outcome = Outcome.ERROR
-        result.message = str(props["harness_error"])
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
