@@ -39,7 +39,10 @@ def expect_status(response: httpx.Response, *allowed: int, why: str = "") -> Non
         raise ConformanceFailure(why or f"Unexpected status {response.status_code}", f"status {wanted}", describe(response))
 
 
-def expect_json(response: httpx.Response) -> Any:
+def expect_json(response: httpx.Response, *allowed: int) -> Any:
+    """The parsed JSON body; given ``allowed`` statuses, the status is checked first (a 404 is named as such)."""
+    if allowed:
+        expect_status(response, *allowed)
     ctype = response.headers.get("content-type", "")
     if not ctype.split(";")[0].strip().lower().endswith(("/json", "+json")):
         raise ConformanceFailure("Response is not JSON", "Content-Type application/json", describe(response))

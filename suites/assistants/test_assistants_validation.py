@@ -72,6 +72,6 @@ def test_rejected_update_changes_nothing(api, assistant, put_assistant):
     """A PUT /assistants/{id} rejected for details without a name leaves the assistant as it was."""
     response = put_assistant(assistant["id"], {"details": json.dumps({"description": "no name"}), "iconSrc": "x.png"})
     assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
-    got = expect_json(api.get(item_path("assistants", assistant['id'])))
+    got = expect_json(api.get(item_path("assistants", assistant['id'])), 200)
     assert got.get("details") == assistant["details"], f"details are {got.get('details')!r} after a rejected PUT"
     assert got.get("iconSrc") == assistant.get("iconSrc"), f"iconSrc is {got.get('iconSrc')!r} after a rejected PUT"

@@ -80,7 +80,7 @@ def test_update_answers_the_updated_store(api, store):
 def test_update_changes_only_the_fields_sent(api, store, new_name):
     """PUT /document-store/store/{id} with only a name keeps the description."""
     expect_status(api.put(item_path(STORES, store['id']), json={"name": new_name("store-renamed")}), 200)
-    got = expect_json(api.get(item_path(STORES, store['id'])))
+    got = expect_json(api.get(item_path(STORES, store['id'])), 200)
     assert got.get("description") == store["description"], f"description {got.get('description')!r} after a PUT that did not send it"
 
 

@@ -93,9 +93,9 @@ def test_preview_honours_a_zero_chunk_overlap(api):
 def test_preview_saves_nothing_in_the_store(api, store):
     """A preview naming a store leaves it EMPTY: no loader and no chunk is saved."""
     expect_status(api.post("document-store/loader/preview", json=preview_body(storeId=store["id"])), 200)
-    got = expect_json(api.get(item_path(STORES, store['id'])))
+    got = expect_json(api.get(item_path(STORES, store['id'])), 200)
     assert got.get("loaders") == [], f"loaders after a preview: {got.get('loaders')!r}"
-    page = expect_json(api.get(item_path("document-store/chunks", store['id'], "all", 1)))
+    page = expect_json(api.get(item_path("document-store/chunks", store['id'], "all", 1)), 200)
     assert isinstance(page, dict) and page.get("count") == 0, f"chunks after a preview: {str(page)[:300]!r}"
 
 

@@ -62,6 +62,6 @@ def test_rejected_update_changes_nothing(api, store):
     """A PUT /document-store/store/{id} rejected for a null name leaves the store as it was."""
     response = api.put(item_path(STORES, store['id']), json={"name": None, "description": "must not be stored"})
     assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
-    got = expect_json(api.get(item_path(STORES, store['id'])))
+    got = expect_json(api.get(item_path(STORES, store['id'])), 200)
     assert got.get("name") == store["name"], f"name is {got.get('name')!r} after a rejected PUT"
     assert got.get("description") == store["description"], f"description is {got.get('description')!r} after a rejected PUT"
