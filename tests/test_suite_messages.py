@@ -79,3 +79,57 @@ def test_a_404_on_get_is_named_as_the_status(run_cli):
     assert "Received: 404" in message and "for GET /api/v1/tools/" in message, (
         f"Expected: a message naming 'Received: 404 ... for GET /api/v1/tools/<id>'\nReceived: {message!r}"
     )
+
+
+RESPONSE_ATTRS = STATUS_ATTRS | {"headers", "text", "content", "elapsed"}
+
+
+def _bare_asserts_on_a_response(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[int, str]]:
+    """Bare asserts whose condition reads an HTTP answer (its status, headers, text or parsed body)."""
+    responses = {t.id for node in ast.walk(fn) if isinstance(node, ast.Assign) and _is_http_call(node.value)
+                 for t in node.targets if isinstance(t, ast.Name)}
+    found = []
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Assert):
+            continue
+        for part in ast.walk(node.test):
+            reads = (isinstance(part, ast.Attribute) and part.attr in RESPONSE_ATTRS) or (
+                isinstance(part, ast.Name) and part.id in responses) or (
+                isinstance(part, ast.Call) and isinstance(part.func, ast.Name) and part.func.id == "expect_json")
+            if reads:
+                found.append((node.lineno, ast.unparse(node.test)[:100]))
+                break
+    return found
+
+
+def test_no_bare_assert_reads_a_response():
+    """A bare assert on an answer fails as 'assert not True / + where True = <Response [200 OK]>.is_success':
+    the expect_* checks say Expected / Received and name the request."""
+    found = [
+        f"{path.relative_to(suites_dir())}:{line} {fn.name}: assert {test}"
+        for path, fn in _suite_functions()
+        for line, test in _bare_asserts_on_a_response(fn)
+    ]
+    assert not found, "Expected: no bare assert on an answer in suites/\nReceived:\n" + "\n".join(found)
+
+
+def test_the_general_checks_say_expected_received_and_the_request():
+    """expect / expect_equal / expect_refused fail as the other expect_* do: title, Expected, Received, request."""
+    import httpx
+    import pytest
+
+    from flowise_conformance.checks import ConformanceFailure, expect_equal, expect_refused
+
+    answer = httpx.Response(200, text="pang", request=httpx.Request("GET", "http://127.0.0.1:1/api/v1/ping"))
+    with pytest.raises(ConformanceFailure) as equal:
+        expect_equal(answer.text, "pong", "GET /ping does not answer pong", answer)
+    with pytest.raises(ConformanceFailure) as refused:
+        expect_refused(answer, "The bad request was accepted")
+    wanted = {
+        str(equal.value): "GET /ping does not answer pong\n  Expected: 'pong'\n  Received: 'pang' (answer: 200",
+        str(refused.value): "The bad request was accepted\n  Expected: status >= 400 (refused)\n  Received: 200",
+    }
+    for message, start in wanted.items():
+        assert message.startswith(start) and "for GET /api/v1/ping" in message, (
+            f"Expected: a message starting {start!r} naming GET /api/v1/ping\nReceived: {message!r}"
+        )

@@ -39,6 +39,28 @@ def expect_status(response: httpx.Response, *allowed: int, why: str = "") -> Non
         raise ConformanceFailure(why or f"Unexpected status {response.status_code}", f"status {wanted}", describe(response))
 
 
+def expect(condition: object, title: str, *, expected: str, received: object = None,
+           response: httpx.Response | None = None) -> None:
+    """The general check: unless ``condition`` holds, fail with title / Expected / Received, and the
+    request when ``response`` is given (received defaults to the whole answer then)."""
+    if condition:
+        return
+    got = received if isinstance(received, str) else repr(received)
+    if response is not None:
+        got = describe(response) if received is None else f"{got} (answer: {describe(response)})"
+    raise ConformanceFailure(title, expected, got)
+
+
+def expect_equal(received: object, expected: object, title: str, response: httpx.Response | None = None) -> None:
+    """``received == expected``; both shown as repr."""
+    expect(received == expected, title, expected=repr(expected), received=repr(received), response=response)
+
+
+def expect_refused(response: httpx.Response, why: str) -> None:
+    """Any 4xx or 5xx: the request was not accepted (what refusal it is, another test checks)."""
+    expect(response.status_code >= 400, why, expected="status >= 400 (refused)", response=response)
+
+
 def expect_json(response: httpx.Response, *allowed: int) -> Any:
     """The parsed JSON body; given ``allowed`` statuses, the status is checked first (a 404 is named as such)."""
     if allowed:

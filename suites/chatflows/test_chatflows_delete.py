@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect, expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -42,7 +42,8 @@ def test_delete_takes_the_messages_along(api, chatflow):
     expect_status(answer, 200)
     before = api.get(item_path("chatmessage", chatflow['id']))
     expect_status(before, 200)
-    assert expect_json(before), "the prediction left no messages to delete (precondition)"
+    expect(expect_json(before), "The prediction left no messages to delete (precondition)",
+           expected="at least one stored message", response=before)
     _delete(api, chatflow["id"])
     after = api.get(item_path("chatmessage", chatflow['id']))
     expect_status(after, 404, why="the messages of a deleted chatflow must be gone with it")

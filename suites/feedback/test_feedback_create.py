@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect_equal, expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -48,7 +48,8 @@ def test_create_needs_no_api_key(anon, answer):
     """POST /feedback/{id} is public: without an Authorization header it answers 200."""
     response = anon.post(item_path("feedback", answer['chatflowid']), json={"messageId": answer["chatMessageId"], "rating": "THUMBS_UP"})
     expect_status(response, 200)
-    assert expect_json(response).get("messageId") == answer["chatMessageId"]
+    expect_equal(expect_json(response).get("messageId"), answer["chatMessageId"], "The feedback is not for the message sent",
+                 response)
 
 
 @pytest.mark.level("MUST")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect_equal, expect_json, expect_status
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
@@ -26,7 +26,7 @@ def test_chat_id_is_continued(api, chatflow):
     first = expect_json(api.post(item_path("prediction", chatflow['id']), json={"question": "one"}), 200)
     second = api.post(item_path("prediction", chatflow['id']), json={"question": "two", "chatId": first["chatId"]})
     expect_status(second, 200)
-    assert expect_json(second).get("chatId") == first["chatId"], "chatId was not continued"
+    expect_equal(expect_json(second).get("chatId"), first["chatId"], "chatId was not continued", second)
 
 
 @pytest.mark.level("MUST")

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect_equal, expect_json, expect_status
 from flowise_conformance.flows import echo_answer
 from flowise_conformance.ids import item_path
 
@@ -34,7 +34,7 @@ def test_base64_upload_is_answered(api, chatflow):
     body = {"question": "with a file", "uploads": [_upload("file", "hello upload\n")]}
     response = api.post(item_path("prediction", chatflow['id']), json=body)
     expect_status(response, 200)
-    assert expect_json(response).get("text") == echo_answer("with a file")
+    expect_equal(expect_json(response).get("text"), echo_answer("with a file"), "The answer is not the flow's reply", response)
 
 
 @pytest.mark.level("SHOULD")
