@@ -13,11 +13,12 @@ from flowise_conformance.checks.core import (
     expect_json,
     expect_refused,
     expect_status,
+    expect_type,
 )
 from flowise_conformance.checks.error_shape import error_shape_problem, operation_label
 
 __all__ = [
     "ConformanceFailure", "error_shape_problem", "expect", "expect_equal", "expect_error_shape", "expect_json",
-    "expect_refused", "expect_status",
+    "expect_refused", "expect_status", "expect_type",
     "operation_label",
 ]

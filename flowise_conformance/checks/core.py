@@ -45,7 +45,7 @@ def expect(condition: object, title: str, *, expected: str, received: object = N
     request when ``response`` is given (received defaults to the whole answer then)."""
     if condition:
         return
-    got = received if isinstance(received, str) else repr(received)
+    got = received if isinstance(received, str) else excerpt(repr(received), EXCERPT, more="... ({n} chars)")
     if response is not None:
         got = describe(response) if received is None else f"{got} (answer: {describe(response)})"
     raise ConformanceFailure(title, expected, got)
@@ -54,6 +54,15 @@ def expect(condition: object, title: str, *, expected: str, received: object = N
 def expect_equal(received: object, expected: object, title: str, response: httpx.Response | None = None) -> None:
     """``received == expected``; both shown as repr."""
     expect(received == expected, title, expected=repr(expected), received=repr(received), response=response)
+
+
+JSON_KINDS = {dict: "a JSON object", list: "a JSON array", str: "a string", int: "an integer", bool: "a boolean"}
+
+
+def expect_type(value: object, kind: type, title: str, response: httpx.Response | None = None) -> None:
+    """``isinstance(value, kind)``, with the kind named as JSON names it."""
+    expect(isinstance(value, kind), title, expected=JSON_KINDS.get(kind, kind.__name__),
+           received=f"{type(value).__name__} {excerpt(repr(value), EXCERPT, more='... ({n} chars)')}", response=response)
 
 
 def expect_refused(response: httpx.Response, why: str) -> None:

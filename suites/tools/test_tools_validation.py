@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_refused, expect_status
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_error_shape, expect_json, expect_refused, expect_status, expect_type,
+)
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("tools"), pytest.mark.mutating]
@@ -42,8 +44,13 @@ def test_rejected_create_stores_nothing(api, tracker, tool_fields):
     tracker.track_response("tool", response, body["name"])
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
     listed = expect_json(api.get("tools"), 200)
-    assert isinstance(listed, list), f"GET /tools must answer a JSON array, got {type(listed).__name__}"
-    assert body["name"] not in {t.get("name") for t in listed if isinstance(t, dict)}, "a rejected create stored a tool"
+    expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}")
+    expect(
+        body["name"] not in {t.get("name") for t in listed if isinstance(t, dict)},
+        "a rejected create stored a tool",
+        expected='body["name"] not in {t.get("name") for t in listed if isinstance(t, dict)}',
+        received=body["name"],
+    )
 
 
 @pytest.mark.level("MUST")
@@ -68,5 +75,9 @@ def test_rejected_update_changes_nothing(api, tool):
     response = api.put(item_path("tools", tool['id']), json={"name": None, "description": "must not be stored"})
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
     got = expect_json(api.get(item_path("tools", tool['id'])), 200)
-    assert got.get("name") == tool["name"], f"name is {got.get('name')!r} after a rejected PUT"
-    assert got.get("description") == tool["description"], f"description is {got.get('description')!r} after a rejected PUT"
+    expect_equal(got.get("name"), tool["name"], f"name is {got.get('name')!r} after a rejected PUT")
+    expect_equal(
+        got.get("description"),
+        tool["description"],
+        f"description is {got.get('description')!r} after a rejected PUT",
+    )
