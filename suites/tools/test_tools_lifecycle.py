@@ -19,12 +19,8 @@ def test_create_returns_the_tool_with_an_id(api, tracker, tool_fields):
     expect_status(response, 200)
     expect_json(response)
     expect_type(tool, dict, f"POST /tools must answer a JSON object, got {type(tool).__name__}")
-    expect(
-        isinstance(tool.get("id"), str) and tool["id"],
-        f"no id in {tool!r}",
-        expected='isinstance(tool.get("id"), str) and tool["id"]',
-        received=tool.get("id"),
-    )
+    expect(isinstance(tool.get("id"), str) and tool["id"], f"no id in {tool!r}",
+           expected='isinstance(tool.get("id"), str) and tool["id"]', received=tool.get("id"))
     for field, sent in body.items():
         expect_equal(tool.get(field), sent, f"{field}: answered {tool.get(field)!r}, sent {sent!r}")
 
@@ -43,12 +39,8 @@ def test_get_returns_the_created_tool(api, tool):
     got = expect_json(response)
     expect_type(got, dict, f"GET /tools/{{id}} must answer a JSON object, got {type(got).__name__}", response=response)
     for field in ("id", "name", "description", "color", "schema", "func"):
-        expect_equal(
-            got.get(field),
-            tool[field],
-            f"{field}: got {got.get(field)!r}, created {tool[field]!r}",
-            response=response,
-        )
+        expect_equal(got.get(field), tool[field],
+                     f"{field}: got {got.get(field)!r}, created {tool[field]!r}", response=response)
 
 
 @pytest.mark.level("MUST")
@@ -76,12 +68,8 @@ def test_update_persists(api, tool):
     again = api.get(item_path("tools", tool['id']))
     expect_status(again, 200)
     got = expect_json(again)
-    expect_equal(
-        got.get("description"),
-        described,
-        f"after PUT the description is {got.get('description')!r}",
-        response=again,
-    )
+    expect_equal(got.get("description"), described,
+                 f"after PUT the description is {got.get('description')!r}", response=again)
 
 
 @pytest.mark.level("SHOULD")
@@ -92,18 +80,10 @@ def test_update_answers_the_updated_tool(api, tool, new_name):
     expect_status(response, 200)
     got = expect_json(response)
     expect_type(got, dict, f"PUT /tools/{{id}} must answer a JSON object, got {type(got).__name__}", response=response)
-    expect_equal(
-        got.get("id"),
-        tool["id"],
-        f"PUT answered id {got.get('id')!r}, expected {tool['id']!r}",
-        response=response,
-    )
-    expect_equal(
-        got.get("name"),
-        renamed,
-        f"PUT answered name {got.get('name')!r}, expected {renamed!r}",
-        response=response,
-    )
+    expect_equal(got.get("id"), tool["id"],
+                 f"PUT answered id {got.get('id')!r}, expected {tool['id']!r}", response=response)
+    expect_equal(got.get("name"), renamed,
+                 f"PUT answered name {got.get('name')!r}, expected {renamed!r}", response=response)
 
 
 @pytest.mark.level("MUST")
@@ -113,11 +93,8 @@ def test_update_changes_only_the_fields_sent(api, tool):
     expect_status(response, 200)
     got = expect_json(api.get(item_path("tools", tool['id'])), 200)
     for field in ("name", "color", "schema", "func"):
-        expect_equal(
-            got.get(field),
-            tool[field],
-            f"{field}: {got.get(field)!r} after a PUT that did not send it, was {tool[field]!r}",
-        )
+        expect_equal(got.get(field), tool[field],
+                     f"{field}: {got.get(field)!r} after a PUT that did not send it, was {tool[field]!r}")
 
 
 @pytest.mark.level("MUST")
@@ -137,12 +114,8 @@ def test_deleted_tool_is_not_listed(api, tool):
     expect_status(api.delete(item_path("tools", tool['id'])), 200)
     listed = expect_json(api.get("tools"), 200)
     expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}")
-    expect(
-        tool["id"] not in {t.get("id") for t in listed if isinstance(t, dict)},
-        "deleted tool still listed",
-        expected='tool["id"] not in {t.get("id") for t in listed if isinstance(t, dict)}',
-        received=tool["id"],
-    )
+    expect(tool["id"] not in {t.get("id") for t in listed if isinstance(t, dict)}, "deleted tool still listed",
+           expected='tool["id"] not in {t.get("id") for t in listed if isinstance(t, dict)}', received=tool["id"])
 
 
 @pytest.mark.level("SHOULD")

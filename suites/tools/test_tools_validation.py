@@ -76,8 +76,5 @@ def test_rejected_update_changes_nothing(api, tool):
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
     got = expect_json(api.get(item_path("tools", tool['id'])), 200)
     expect_equal(got.get("name"), tool["name"], f"name is {got.get('name')!r} after a rejected PUT")
-    expect_equal(
-        got.get("description"),
-        tool["description"],
-        f"description is {got.get('description')!r} after a rejected PUT",
-    )
+    expect_equal(got.get("description"), tool["description"],
+                 f"description is {got.get('description')!r} after a rejected PUT")
