@@ -10,7 +10,9 @@ from flowise_conformance.checks.core import (
     expect,
     expect_equal,
     expect_error_shape,
+    expect_in,
     expect_json,
+    expect_not_in,
     expect_refused,
     expect_status,
     expect_type,
@@ -18,7 +20,7 @@ from flowise_conformance.checks.core import (
 from flowise_conformance.checks.error_shape import error_shape_problem, operation_label
 
 __all__ = [
-    "ConformanceFailure", "error_shape_problem", "expect", "expect_equal", "expect_error_shape", "expect_json",
+    "ConformanceFailure", "error_shape_problem", "expect", "expect_equal", "expect_error_shape", "expect_in", "expect_json", "expect_not_in",
     "expect_refused", "expect_status", "expect_type",
     "operation_label",
 ]

@@ -65,6 +65,16 @@ def expect_type(value: object, kind: type, title: str, response: httpx.Response 
            received=f"{type(value).__name__} {excerpt(repr(value), EXCERPT, more='... ({n} chars)')}", response=response)
 
 
+def expect_in(item: object, collection: Any, title: str, response: httpx.Response | None = None) -> None:
+    """``item in collection`` (a listing holds what was made)."""
+    expect(item in collection, title, expected=f"{item!r} among them", received=collection, response=response)
+
+
+def expect_not_in(item: object, collection: Any, title: str, response: httpx.Response | None = None) -> None:
+    """``item not in collection`` (a listing no longer holds what was deleted)."""
+    expect(item not in collection, title, expected=f"{item!r} not among them", received=collection, response=response)
+
+
 def expect_refused(response: httpx.Response, why: str) -> None:
     """Any 4xx or 5xx: the request was not accepted (what refusal it is, another test checks)."""
     expect(response.status_code >= 400, why, expected="status >= 400 (refused)", response=response)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect, expect_equal, expect_json, expect_status, expect_type
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_in, expect_json, expect_not_in, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -39,8 +41,8 @@ def test_get_returns_the_created_tool(api, tool):
     got = expect_json(response)
     expect_type(got, dict, f"GET /tools/{{id}} must answer a JSON object, got {type(got).__name__}", response=response)
     for field in ("id", "name", "description", "color", "schema", "func"):
-        expect_equal(got.get(field), tool[field],
-                     f"{field}: got {got.get(field)!r}, created {tool[field]!r}", response=response)
+        expect_equal(got.get(field), tool[field], f"{field}: got {got.get(field)!r}, created {tool[field]!r}",
+                     response=response)
 
 
 @pytest.mark.level("MUST")
@@ -50,13 +52,8 @@ def test_created_tool_is_listed(api, tool):
     expect_status(response, 200)
     listed = expect_json(response)
     expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}", response=response)
-    expect(
-        tool["id"] in {t.get("id") for t in listed if isinstance(t, dict)},
-        "created tool not listed",
-        expected='tool["id"] in {t.get("id") for t in listed if isinstance(t, dict)}',
-        received=tool["id"],
-        response=response,
-    )
+    expect_in(tool["id"], {t.get("id") for t in listed if isinstance(t, dict)}, "created tool not listed",
+              response=response)
 
 
 @pytest.mark.level("MUST")
@@ -68,8 +65,8 @@ def test_update_persists(api, tool):
     again = api.get(item_path("tools", tool['id']))
     expect_status(again, 200)
     got = expect_json(again)
-    expect_equal(got.get("description"), described,
-                 f"after PUT the description is {got.get('description')!r}", response=again)
+    expect_equal(got.get("description"), described, f"after PUT the description is {got.get('description')!r}",
+                 response=again)
 
 
 @pytest.mark.level("SHOULD")
@@ -80,10 +77,10 @@ def test_update_answers_the_updated_tool(api, tool, new_name):
     expect_status(response, 200)
     got = expect_json(response)
     expect_type(got, dict, f"PUT /tools/{{id}} must answer a JSON object, got {type(got).__name__}", response=response)
-    expect_equal(got.get("id"), tool["id"],
-                 f"PUT answered id {got.get('id')!r}, expected {tool['id']!r}", response=response)
-    expect_equal(got.get("name"), renamed,
-                 f"PUT answered name {got.get('name')!r}, expected {renamed!r}", response=response)
+    expect_equal(got.get("id"), tool["id"], f"PUT answered id {got.get('id')!r}, expected {tool['id']!r}",
+                 response=response)
+    expect_equal(got.get("name"), renamed, f"PUT answered name {got.get('name')!r}, expected {renamed!r}",
+                 response=response)
 
 
 @pytest.mark.level("MUST")
@@ -114,8 +111,7 @@ def test_deleted_tool_is_not_listed(api, tool):
     expect_status(api.delete(item_path("tools", tool['id'])), 200)
     listed = expect_json(api.get("tools"), 200)
     expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}")
-    expect(tool["id"] not in {t.get("id") for t in listed if isinstance(t, dict)}, "deleted tool still listed",
-           expected='tool["id"] not in {t.get("id") for t in listed if isinstance(t, dict)}', received=tool["id"])
+    expect_not_in(tool["id"], {t.get("id") for t in listed if isinstance(t, dict)}, "deleted tool still listed")
 
 
 @pytest.mark.level("SHOULD")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from flowise_conformance.checks import (
-    expect, expect_equal, expect_error_shape, expect_json, expect_refused, expect_status, expect_type,
+    expect_equal, expect_error_shape, expect_json, expect_not_in, expect_refused, expect_status, expect_type,
 )
 from flowise_conformance.ids import item_path
 
@@ -45,12 +45,8 @@ def test_rejected_create_stores_nothing(api, tracker, tool_fields):
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
     listed = expect_json(api.get("tools"), 200)
     expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}")
-    expect(
-        body["name"] not in {t.get("name") for t in listed if isinstance(t, dict)},
-        "a rejected create stored a tool",
-        expected='body["name"] not in {t.get("name") for t in listed if isinstance(t, dict)}',
-        received=body["name"],
-    )
+    expect_not_in(body["name"], {t.get("name") for t in listed if isinstance(t, dict)},
+                  "a rejected create stored a tool")
 
 
 @pytest.mark.level("MUST")
