@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_refused, expect_status
+from flowise_conformance.checks import expect_error_shape, expect_not_in, expect_refused, expect_status
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("variables"), pytest.mark.mutating]
@@ -50,7 +50,7 @@ def test_rejected_create_stores_nothing(api, tracker, variable_fields, listed_va
     tracker.track_response("variable", response, body["name"])
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
     names = {v.get("name") for v in listed_variables().values()}
-    assert body["name"] not in names, "a rejected create stored a variable"
+    expect_not_in(body["name"], names, "a rejected create stored a variable")
 
 
 @pytest.mark.level("MUST")
