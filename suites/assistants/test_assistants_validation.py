@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_refused, expect_status
+from flowise_conformance.checks import (
+    expect_equal, expect_error_shape, expect_json, expect_not_in, expect_refused, expect_status,
+)
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("assistants"), pytest.mark.mutating]
@@ -56,7 +58,8 @@ def test_rejected_create_stores_nothing(post_assistant, assistant_fields, listed
     del body["credential"]
     response = post_assistant(body)
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
-    assert body["details"] not in {a.get("details") for a in listed_assistants()}, "a rejected create stored an assistant"
+    expect_not_in(body["details"], {a.get("details") for a in listed_assistants()},
+                  "a rejected create stored an assistant")
 
 
 @pytest.mark.level("MUST")
@@ -73,5 +76,6 @@ def test_rejected_update_changes_nothing(api, assistant, put_assistant):
     response = put_assistant(assistant["id"], {"details": json.dumps({"description": "no name"}), "iconSrc": "x.png"})
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
     got = expect_json(api.get(item_path("assistants", assistant['id'])), 200)
-    assert got.get("details") == assistant["details"], f"details are {got.get('details')!r} after a rejected PUT"
-    assert got.get("iconSrc") == assistant.get("iconSrc"), f"iconSrc is {got.get('iconSrc')!r} after a rejected PUT"
+    expect_equal(got.get("details"), assistant["details"], f"details are {got.get('details')!r} after a rejected PUT")
+    expect_equal(got.get("iconSrc"), assistant.get("iconSrc"),
+                 f"iconSrc is {got.get('iconSrc')!r} after a rejected PUT")
