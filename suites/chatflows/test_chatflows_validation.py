@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from flowise_conformance.checks import expect, expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.ids import item_path
 
@@ -87,5 +87,6 @@ def test_refused_update_changes_nothing(api, chatflow, new_name):
     again = api.get(item_path("chatflows", chatflow['id']))
     expect_status(again, 200)
     stored = expect_json(again)
-    assert stored.get("name") == chatflow["name"], f"a refused update changed the name to {stored.get('name')!r}"
-    assert stored.get("flowData") == chatflow["flowData"], "a refused update changed flowData"
+    expect_equal(stored.get("name"), chatflow["name"], f"a refused update changed the name to {stored.get('name')!r}",
+                 response=again)
+    expect_equal(stored.get("flowData"), chatflow["flowData"], "a refused update changed flowData", response=again)
