@@ -87,10 +87,12 @@ def test_update_answers_the_updated_assistant(assistant, put_assistant):
 def test_update_changes_only_the_fields_sent(api, assistant, put_assistant):
     """PUT /assistants/{id} with only iconSrc keeps details, credential and type as they were."""
     expect_status(put_assistant(assistant["id"], {"iconSrc": "https://example.invalid/fc-icon.png"}), 200)
-    got = expect_json(api.get(item_path("assistants", assistant['id'])), 200)
+    got_response = api.get(item_path("assistants", assistant['id']))
+    got = expect_json(got_response, 200)
     for field in ("details", "credential", "type"):
         expect_equal(got.get(field), assistant[field],
-                     f"{field}: {got.get(field)!r} after a PUT that did not send it, was {assistant[field]!r}")
+                     f"{field}: {got.get(field)!r} after a PUT that did not send it, was {assistant[field]!r}",
+                     response=got_response)
 
 
 @pytest.mark.level("MUST")

@@ -75,7 +75,9 @@ def test_rejected_update_changes_nothing(api, assistant, put_assistant):
     """A PUT /assistants/{id} rejected for details without a name leaves the assistant as it was."""
     response = put_assistant(assistant["id"], {"details": json.dumps({"description": "no name"}), "iconSrc": "x.png"})
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
-    got = expect_json(api.get(item_path("assistants", assistant['id'])), 200)
-    expect_equal(got.get("details"), assistant["details"], f"details are {got.get('details')!r} after a rejected PUT")
+    got_response = api.get(item_path("assistants", assistant['id']))
+    got = expect_json(got_response, 200)
+    expect_equal(got.get("details"), assistant["details"], f"details are {got.get('details')!r} after a rejected PUT",
+                 response=got_response)
     expect_equal(got.get("iconSrc"), assistant.get("iconSrc"),
-                 f"iconSrc is {got.get('iconSrc')!r} after a rejected PUT")
+                 f"iconSrc is {got.get('iconSrc')!r} after a rejected PUT", response=got_response)

@@ -59,9 +59,12 @@ def test_update_persists(api, chatflow, new_name):
     renamed = new_name("renamed")
     response = api.put(item_path("chatflows", chatflow['id']), json={"name": renamed})
     expect_status(response, 200)
-    again = expect_json(api.get(item_path("chatflows", chatflow['id'])), 200)
-    expect_equal(again.get("name"), renamed, f"after PUT the name is {again.get('name')!r}, expected {renamed!r}")
-    expect_equal(again.get("flowData"), chatflow["flowData"], "PUT of the name alone must keep flowData")
+    again_response = api.get(item_path("chatflows", chatflow['id']))
+    again = expect_json(again_response, 200)
+    expect_equal(again.get("name"), renamed, f"after PUT the name is {again.get('name')!r}, expected {renamed!r}",
+                 response=again_response)
+    expect_equal(again.get("flowData"), chatflow["flowData"], "PUT of the name alone must keep flowData",
+                 response=again_response)
 
 
 @pytest.mark.level("MUST")

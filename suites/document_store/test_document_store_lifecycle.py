@@ -90,9 +90,10 @@ def test_update_answers_the_updated_store(api, store):
 def test_update_changes_only_the_fields_sent(api, store, new_name):
     """PUT /document-store/store/{id} with only a name keeps the description."""
     expect_status(api.put(item_path(STORES, store['id']), json={"name": new_name("store-renamed")}), 200)
-    got = expect_json(api.get(item_path(STORES, store['id'])), 200)
+    got_response = api.get(item_path(STORES, store['id']))
+    got = expect_json(got_response, 200)
     expect_equal(got.get("description"), store["description"],
-                 f"description {got.get('description')!r} after a PUT that did not send it")
+                 f"description {got.get('description')!r} after a PUT that did not send it", response=got_response)
 
 
 @pytest.mark.level("MUST")

@@ -100,11 +100,13 @@ def test_preview_honours_a_zero_chunk_overlap(api):
 def test_preview_saves_nothing_in_the_store(api, store):
     """A preview naming a store leaves it EMPTY: no loader and no chunk is saved."""
     expect_status(api.post("document-store/loader/preview", json=preview_body(storeId=store["id"])), 200)
-    got = expect_json(api.get(item_path(STORES, store['id'])), 200)
-    expect_equal(got.get("loaders"), [], f"loaders after a preview: {got.get('loaders')!r}")
-    page = expect_json(api.get(item_path("document-store/chunks", store['id'], "all", 1)), 200)
+    got_response = api.get(item_path(STORES, store['id']))
+    got = expect_json(got_response, 200)
+    expect_equal(got.get("loaders"), [], f"loaders after a preview: {got.get('loaders')!r}", response=got_response)
+    page_response = api.get(item_path("document-store/chunks", store['id'], "all", 1))
+    page = expect_json(page_response, 200)
     expect(isinstance(page, dict) and page.get("count") == 0, f"chunks after a preview: {str(page)[:300]!r}",
-           expected='isinstance(page, dict) and page.get("count") == 0', received=page)
+           expected='isinstance(page, dict) and page.get("count") == 0', received=page, response=page_response)
 
 
 @pytest.mark.level("SHOULD")

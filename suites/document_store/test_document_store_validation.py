@@ -64,7 +64,9 @@ def test_rejected_update_changes_nothing(api, store):
     """A PUT /document-store/store/{id} rejected for a null name leaves the store as it was."""
     response = api.put(item_path(STORES, store['id']), json={"name": None, "description": "must not be stored"})
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
-    got = expect_json(api.get(item_path(STORES, store['id'])), 200)
-    expect_equal(got.get("name"), store["name"], f"name is {got.get('name')!r} after a rejected PUT")
+    got_response = api.get(item_path(STORES, store['id']))
+    got = expect_json(got_response, 200)
+    expect_equal(got.get("name"), store["name"], f"name is {got.get('name')!r} after a rejected PUT",
+                 response=got_response)
     expect_equal(got.get("description"), store["description"],
-                 f"description is {got.get('description')!r} after a rejected PUT")
+                 f"description is {got.get('description')!r} after a rejected PUT", response=got_response)

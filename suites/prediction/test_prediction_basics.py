@@ -24,7 +24,8 @@ def test_prediction_answers_text_and_ids(api, chatflow):
 @pytest.mark.level("MUST")
 def test_chat_id_is_continued(api, chatflow):
     """A prediction sent with the chatId of an earlier answer stays in that chat (same chatId back)."""
-    first = expect_json(api.post(item_path("prediction", chatflow['id']), json={"question": "one"}), 200)
+    first_response = api.post(item_path("prediction", chatflow['id']), json={"question": "one"})
+    first = expect_json(first_response, 200)
     second = api.post(item_path("prediction", chatflow['id']), json={"question": "two", "chatId": first["chatId"]})
     expect_status(second, 200)
     expect_equal(expect_json(second).get("chatId"), first["chatId"], "chatId was not continued", second)
@@ -33,7 +34,8 @@ def test_chat_id_is_continued(api, chatflow):
 @pytest.mark.level("MUST")
 def test_prediction_is_stored_as_two_messages(api, chatflow):
     """After one prediction, GET /chatmessage/{id} lists its userMessage and apiMessage."""
-    answer = expect_json(api.post(item_path("prediction", chatflow['id']), json={"question": "store me"}), 200)
+    answer_response = api.post(item_path("prediction", chatflow['id']), json={"question": "store me"})
+    answer = expect_json(answer_response, 200)
     response = api.get(item_path("chatmessage", chatflow['id']), params={"chatId": answer["chatId"]})
     expect_status(response, 200)
     messages = expect_json(response)

@@ -88,10 +88,12 @@ def test_update_changes_only_the_fields_sent(api, tool):
     """PUT /tools/{id} with only a description keeps name, color, schema and func as they were."""
     response = api.put(item_path("tools", tool['id']), json={"description": "only this changes"})
     expect_status(response, 200)
-    got = expect_json(api.get(item_path("tools", tool['id'])), 200)
+    got_response = api.get(item_path("tools", tool['id']))
+    got = expect_json(got_response, 200)
     for field in ("name", "color", "schema", "func"):
         expect_equal(got.get(field), tool[field],
-                     f"{field}: {got.get(field)!r} after a PUT that did not send it, was {tool[field]!r}")
+                     f"{field}: {got.get(field)!r} after a PUT that did not send it, was {tool[field]!r}",
+                     response=got_response)
 
 
 @pytest.mark.level("MUST")
@@ -109,9 +111,12 @@ def test_get_after_delete_is_404(api, tool, tracker):
 def test_deleted_tool_is_not_listed(api, tool):
     """After DELETE /tools/{id}, GET /tools no longer lists the tool."""
     expect_status(api.delete(item_path("tools", tool['id'])), 200)
-    listed = expect_json(api.get("tools"), 200)
-    expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}")
-    expect_not_in(tool["id"], {t.get("id") for t in listed if isinstance(t, dict)}, "deleted tool still listed")
+    listed_response = api.get("tools")
+    listed = expect_json(listed_response, 200)
+    expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}",
+                response=listed_response)
+    expect_not_in(tool["id"], {t.get("id") for t in listed if isinstance(t, dict)}, "deleted tool still listed",
+                  response=listed_response)
 
 
 @pytest.mark.level("SHOULD")

@@ -43,10 +43,12 @@ def test_rejected_create_stores_nothing(api, tracker, tool_fields):
     response = api.post("tools", json=body)
     tracker.track_response("tool", response, body["name"])
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
-    listed = expect_json(api.get("tools"), 200)
-    expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}")
+    listed_response = api.get("tools")
+    listed = expect_json(listed_response, 200)
+    expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}",
+                response=listed_response)
     expect_not_in(body["name"], {t.get("name") for t in listed if isinstance(t, dict)},
-                  "a rejected create stored a tool")
+                  "a rejected create stored a tool", response=listed_response)
 
 
 @pytest.mark.level("MUST")
@@ -70,7 +72,9 @@ def test_rejected_update_changes_nothing(api, tool):
     """A PUT /tools/{id} rejected for a null name leaves the tool as it was."""
     response = api.put(item_path("tools", tool['id']), json={"name": None, "description": "must not be stored"})
     expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
-    got = expect_json(api.get(item_path("tools", tool['id'])), 200)
-    expect_equal(got.get("name"), tool["name"], f"name is {got.get('name')!r} after a rejected PUT")
+    got_response = api.get(item_path("tools", tool['id']))
+    got = expect_json(got_response, 200)
+    expect_equal(got.get("name"), tool["name"], f"name is {got.get('name')!r} after a rejected PUT",
+                 response=got_response)
     expect_equal(got.get("description"), tool["description"],
-                 f"description is {got.get('description')!r} after a rejected PUT")
+                 f"description is {got.get('description')!r} after a rejected PUT", response=got_response)
