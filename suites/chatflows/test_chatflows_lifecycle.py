@@ -25,7 +25,7 @@ def test_create_returns_the_chatflow_with_an_id(api, tracker, new_name):
     expect_status(response, 200)
     expect_json(response)
     expect(isinstance(flow.get("id"), str) and flow["id"], f"no id in {flow!r}",
-           expected='isinstance(flow.get("id"), str) and flow["id"]', received=flow.get("id"))
+           expected='isinstance(flow.get("id"), str) and flow["id"]', received=flow.get("id"), response=response)
     expect_equal(flow.get("name"), name, "POST /chatflows answered another name than sent", response)
     expect_equal(flow.get("flowData"), body["flowData"], "POST /chatflows answered another flowData than sent", response)
 

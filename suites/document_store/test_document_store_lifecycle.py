@@ -22,15 +22,18 @@ def test_create_returns_an_empty_store(api, tracker, store_fields):
     store = tracker.track_response("document_store", response, body["name"])
     expect_status(response, 200)
     expect_json(response)
-    expect_type(store, dict, f"POST /{STORES} must answer a JSON object, got {type(store).__name__}")
+    expect_type(store, dict, f"POST /{STORES} must answer a JSON object, got {type(store).__name__}", response=response)
     expect(isinstance(store.get("id"), str) and store["id"], f"no id in {store!r}",
-           expected='isinstance(store.get("id"), str) and store["id"]', received=store.get("id"))
+           expected='isinstance(store.get("id"), str) and store["id"]', received=store.get("id"), response=response)
     for field, sent in body.items():
-        expect_equal(store.get(field), sent, f"{field}: answered {store.get(field)!r}, sent {sent!r}")
-    expect_equal(store.get("status"), "EMPTY", f"a new store has status {store.get('status')!r}, expected EMPTY")
-    expect_equal(store.get("loaders"), [], f"a new store must have loaders [] (an array), got {store.get('loaders')!r}")
+        expect_equal(store.get(field), sent, f"{field}: answered {store.get(field)!r}, sent {sent!r}",
+                     response=response)
+    expect_equal(store.get("status"), "EMPTY", f"a new store has status {store.get('status')!r}, expected EMPTY",
+                 response=response)
+    expect_equal(store.get("loaders"), [], f"a new store must have loaders [] (an array), got {store.get('loaders')!r}",
+                 response=response)
     expect_equal(store.get("whereUsed"), [],
-                 f"a new store must have whereUsed [] (an array), got {store.get('whereUsed')!r}")
+                 f"a new store must have whereUsed [] (an array), got {store.get('whereUsed')!r}", response=response)
 
 
 @pytest.mark.level("SHOULD")

@@ -20,11 +20,11 @@ def test_create_returns_the_tool_with_an_id(api, tracker, tool_fields):
     tool = tracker.track_response("tool", response, body["name"])
     expect_status(response, 200)
     expect_json(response)
-    expect_type(tool, dict, f"POST /tools must answer a JSON object, got {type(tool).__name__}")
+    expect_type(tool, dict, f"POST /tools must answer a JSON object, got {type(tool).__name__}", response=response)
     expect(isinstance(tool.get("id"), str) and tool["id"], f"no id in {tool!r}",
-           expected='isinstance(tool.get("id"), str) and tool["id"]', received=tool.get("id"))
+           expected='isinstance(tool.get("id"), str) and tool["id"]', received=tool.get("id"), response=response)
     for field, sent in body.items():
-        expect_equal(tool.get(field), sent, f"{field}: answered {tool.get(field)!r}, sent {sent!r}")
+        expect_equal(tool.get(field), sent, f"{field}: answered {tool.get(field)!r}, sent {sent!r}", response=response)
 
 
 @pytest.mark.level("SHOULD")

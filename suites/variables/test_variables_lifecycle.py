@@ -23,11 +23,14 @@ def test_create_returns_the_variable_with_an_id(api, tracker, variable_fields):
     variable = tracker.track_response("variable", response, body["name"])
     expect_status(response, 200)
     expect_json(response)
-    expect_type(variable, dict, f"POST /variables must answer a JSON object, got {type(variable).__name__}")
+    expect_type(variable, dict, f"POST /variables must answer a JSON object, got {type(variable).__name__}",
+                response=response)
     expect(isinstance(variable.get("id"), str) and variable["id"], f"no id in {variable!r}",
-           expected='isinstance(variable.get("id"), str) and variable["id"]', received=variable.get("id"))
+           expected='isinstance(variable.get("id"), str) and variable["id"]', received=variable.get("id"),
+           response=response)
     for field, sent in body.items():
-        expect_equal(variable.get(field), sent, f"{field}: answered {variable.get(field)!r}, sent {sent!r}")
+        expect_equal(variable.get(field), sent, f"{field}: answered {variable.get(field)!r}, sent {sent!r}",
+                     response=response)
 
 
 @pytest.mark.level("SHOULD")
