@@ -5,6 +5,7 @@ with a curl command that reproduces it.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import shlex
 import time
@@ -102,6 +103,10 @@ def _describe_transport_error(exc: httpx.HTTPError, request: httpx.Request, time
     return f"{where} failed: {type(exc).__name__}: {exc}"
 
 
+_SEQUENCE = itertools.count()
+CLEANUP_MARK = "# cleanup: sent after the test's requests, to delete what it created"
+
+
 @dataclass
 class Exchange:
     method: str
@@ -113,6 +118,8 @@ class Exchange:
     response_body: str | None = None
     elapsed: float | None = None
     error: str | None = None
+    cleanup: bool = False  # sent by the run's cleanup after the test's own requests (not what failed)
+    seq: int = field(default_factory=lambda: next(_SEQUENCE), compare=False)  # the order across clients
 
     def as_curl(self) -> str:
         parts = ["curl", "-sS", "-X", self.method]
@@ -126,7 +133,7 @@ class Exchange:
         return redact(" ".join(shlex.quote(p) for p in parts))
 
     def render(self) -> str:
-        lines = [f"> {self.method} {self.url}"]
+        lines = [f"> {self.method} {self.url}"] + ([CLEANUP_MARK] if self.cleanup else [])
         lines += [f"> {k}: {v}" for k, v in self.request_headers.items()]
         if self.request_body is not None:
             lines += [">", "> " + self.request_body]
@@ -174,6 +181,7 @@ class FlowiseClient:
         self.target = target
         HEALTH.set_budget(target.base_url, lost_budget(t))
         self.transcript: list[Exchange] = []
+        self.cleaning = False  # set by cleaning_up(): the exchanges are marked cleanup
         self.on_exchange = on_exchange
         self._http = httpx.Client(
             base_url=target.base_url,
@@ -186,6 +194,15 @@ class FlowiseClient:
 
     def close(self) -> None:
         self._http.close()
+
+    @contextmanager
+    def cleaning_up(self) -> Iterator[None]:
+        """Marks the exchanges sent inside as the run's cleanup (reports then show the test's last request)."""
+        before, self.cleaning = self.cleaning, True
+        try:
+            yield
+        finally:
+            self.cleaning = before
 
     def url(self, path: str) -> str:
         """The path to send; one with a dot segment, '?' or '#' (an id pasted in unencoded) is refused."""
@@ -205,7 +222,7 @@ class FlowiseClient:
         except httpx.RequestNotRead:
             body = None
         exchange = Exchange(request.method, str(request.url), _safe_headers(request.headers),
-                            "<streamed body>" if body is None else _body_text(body))
+                            "<streamed body>" if body is None else _body_text(body), cleanup=self.cleaning)
         self.transcript.append(exchange)
         origin = self.target.base_url or ""
         started = time.monotonic()
@@ -289,6 +306,15 @@ class FlowiseClient:
 
     def delete(self, path: str, **kw: Any) -> httpx.Response:
         return self.request("DELETE", path, **kw)
+
+
+def requests_exchange(request: Any, status: int, headers: dict[str, Any], content: bytes, elapsed: float) -> Exchange:
+    """An Exchange of a request sent through ``requests`` (schemathesis' calls), as a transcript shows it."""
+    body = request.body.encode() if isinstance(request.body, str) else request.body
+    return Exchange(request.method or "", request.url or "", _safe_headers(httpx.Headers(dict(request.headers))),
+                    _body_text(body) if isinstance(body, bytes) else None, status,
+                    {k: ", ".join(v) if isinstance(v, list) else str(v) for k, v in headers.items()},
+                    _body_text(content), elapsed)
 
 
 def json_or_none(response: httpx.Response) -> Any:

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import pytest
 
 from flowise_conformance import hypothesis_cache, paths
-from flowise_conformance.client import HEALTH, FlowiseClient
+from flowise_conformance.client import HEALTH, Exchange, FlowiseClient
 from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, Target, load_target
 from flowise_conformance.embedded import EMBEDDED_SOURCE, ENV_EMBEDDED_URL, EmbeddedServer
 from flowise_conformance.errors import FcError
@@ -282,11 +282,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     if report.failed and _clients:
-        exchanges = [e for c in _clients for e in c.transcript][-6:]
+        exchanges = failure_exchanges([e for c in _clients for e in c.transcript])
         if exchanges:
             report.sections.append(("transcript", "\n\n".join(e.render() for e in exchanges)))
     if report.longrepr is not None and report.failed:
         report.longrepr = redact(_install_paths_shortened(str(report.longrepr), item.config))
+
+
+def failure_exchanges(exchanges: list[Exchange], own: int = 6, cleanup: int = 3) -> list[Exchange]:
+    """In the order sent: the test's last ``own`` exchanges, then at most ``cleanup`` of the cleanup's
+    (a stateful fuzz scenario cleans up before its failure is reported: those must not crowd out what failed)."""
+    ordered = sorted(exchanges, key=lambda e: e.seq)
+    kept = [e for e in ordered if not e.cleanup][-own:] + [e for e in ordered if e.cleanup][-cleanup:]
+    return sorted(kept, key=lambda e: e.seq)
 
 
 def _install_paths_shortened(text: str, config: pytest.Config) -> str:

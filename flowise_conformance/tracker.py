@@ -96,7 +96,8 @@ class Tracker:
             return []
         path = self.live.get((kind, obj_id)) or delete_path(kind, obj_id)
         item = cleanup.Item(kind, obj_id, None, path)
-        cleanup._settle(self.client, self.journal, cleanup._prover(self.client, self.journal), item, set())
+        with self.client.cleaning_up():
+            cleanup._settle(self.client, self.journal, cleanup._prover(self.client, self.journal), item, set())
         if item.status in ("deleted", "gone"):
             self.live.pop((kind, obj_id), None)
             return []

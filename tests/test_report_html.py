@@ -177,3 +177,25 @@ def _minimal_summary() -> dict:
             "totals": {"by_resource": {"ping": counts}, "by_level": {"MUST": counts}},
             "gate": {"verdict": "fail", "exit_code": 1, "strict": False, "failing": ["a.py::t"], "warnings": []},
             "cleanup": {"problems": []}, "tests": [test]}
+
+
+
+def test_a_stateful_fuzz_failure_shows_the_request_that_failed(run_cli):
+    """A stateful scenario deletes what it made before its failure is reported: the page's last exchange
+    must be the request the failure names (a PUT of a deleted variable answered 404 as text), not the cleanup's."""
+    import html as html_lib
+    import re
+
+    node = "fuzz/test_fuzz_stateful.py::TestVariableScenarios::test_scenarios"
+    result = run_cli("run", "--reference-fault", "variable-update-unknown-text", str(suites_dir() / node), timeout=120)
+    test = next(t for t in result.summary()["tests"] if t["id"] == node)
+    assert "updateVariable (PUT /api/v1/variables/{id}) answered 404" in test["message"], (
+        f"Expected: a failure of the PUT of a deleted variable\nReceived: {test['message'][:800]!r}"
+    )
+    page = next(result.report_dir.glob("*/report.html")).read_text()
+    shown = re.search(r'<pre data-fc-part="last-exchange">(.*?)</pre>', page, re.S)
+    lines = html_lib.unescape(shown.group(1)).splitlines() if shown else []
+    request, status = (lines[0] if lines else ""), next((x for x in lines if x.startswith("< ")), "")
+    assert re.fullmatch(r"> PUT \S+/api/v1/variables/[0-9a-f-]{36}", request) and status.startswith("< 404"), (
+        f"Expected: last exchange '> PUT .../api/v1/variables/<id>' answered '< 404'\nReceived: {request!r} {status!r}"
+    )

@@ -39,7 +39,51 @@ def expect_status(response: httpx.Response, *allowed: int, why: str = "") -> Non
         raise ConformanceFailure(why or f"Unexpected status {response.status_code}", f"status {wanted}", describe(response))
 
 
-def expect_json(response: httpx.Response) -> Any:
+def expect(condition: object, title: str, *, expected: str, received: object = None,
+           response: httpx.Response | None = None) -> None:
+    """The general check: unless ``condition`` holds, fail with title / Expected / Received, and the
+    request when ``response`` is given (received defaults to the whole answer then)."""
+    if condition:
+        return
+    got = received if isinstance(received, str) else excerpt(repr(received), EXCERPT, more="... ({n} chars)")
+    if response is not None:
+        got = describe(response) if received is None else f"{got} (answer: {describe(response)})"
+    raise ConformanceFailure(title, expected, got)
+
+
+def expect_equal(received: object, expected: object, title: str, response: httpx.Response | None = None) -> None:
+    """``received == expected``; both shown as repr."""
+    expect(received == expected, title, expected=repr(expected), received=repr(received), response=response)
+
+
+JSON_KINDS = {dict: "a JSON object", list: "a JSON array", str: "a string", int: "an integer", bool: "a boolean"}
+
+
+def expect_type(value: object, kind: type, title: str, response: httpx.Response | None = None) -> None:
+    """``isinstance(value, kind)``, with the kind named as JSON names it."""
+    expect(isinstance(value, kind), title, expected=JSON_KINDS.get(kind, kind.__name__),
+           received=f"{type(value).__name__} {excerpt(repr(value), EXCERPT, more='... ({n} chars)')}", response=response)
+
+
+def expect_in(item: object, collection: Any, title: str, response: httpx.Response | None = None) -> None:
+    """``item in collection`` (a listing holds what was made)."""
+    expect(item in collection, title, expected=f"{item!r} among them", received=collection, response=response)
+
+
+def expect_not_in(item: object, collection: Any, title: str, response: httpx.Response | None = None) -> None:
+    """``item not in collection`` (a listing no longer holds what was deleted)."""
+    expect(item not in collection, title, expected=f"{item!r} not among them", received=collection, response=response)
+
+
+def expect_refused(response: httpx.Response, why: str) -> None:
+    """Any 4xx or 5xx: the request was not accepted (what refusal it is, another test checks)."""
+    expect(response.status_code >= 400, why, expected="status >= 400 (refused)", response=response)
+
+
+def expect_json(response: httpx.Response, *allowed: int) -> Any:
+    """The parsed JSON body; given ``allowed`` statuses, the status is checked first (a 404 is named as such)."""
+    if allowed:
+        expect_status(response, *allowed)
     ctype = response.headers.get("content-type", "")
     if not ctype.split(";")[0].strip().lower().endswith(("/json", "+json")):
         raise ConformanceFailure("Response is not JSON", "Content-Type application/json", describe(response))

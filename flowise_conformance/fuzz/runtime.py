@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import requests
 
-from flowise_conformance.client import FlowiseClient
+from flowise_conformance.client import FlowiseClient, requests_exchange
 from flowise_conformance.config import Target
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.fuzz import pins as pins_mod
@@ -104,6 +104,7 @@ class Runtime:
         return problems
 
 
+TRANSCRIPT_KEPT = 50
 _lock = threading.Lock()
 _runtime: Runtime | None = None
 
@@ -318,6 +319,10 @@ def after_call(context: Any, case: Any, response: Any) -> None:
 
     coverage.record("fuzz", case.method, case.formatted_path, response.status_code)
     rt = _runtime
+    if rt is not None and rt.api is not None:  # in the transcript, so a failure's last exchange is the request that failed
+        rt.api.transcript.append(requests_exchange(response.request, response.status_code, response.headers,
+                                                   response.content, response.elapsed))
+        del rt.api.transcript[:-TRANSCRIPT_KEPT]  # a fuzz item sends thousands of requests; reports show the last few
     if rt is None or not 200 <= response.status_code < 300:
         return
     op_id = _operation_id(case)

@@ -12,9 +12,11 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from flowise_conformance.client import CLEANUP_MARK
 from flowise_conformance.outcomes import Outcome
 from flowise_conformance.redact import redact
 from flowise_conformance.report.gate import INTERRUPTED, VERDICT_LABEL
+from flowise_conformance.report.summary import reproductions
 
 NON_PASSING = (Outcome.FAILED.value, Outcome.ERROR.value, Outcome.XPASSED.value)
 OUTCOME_LABEL = {
@@ -122,13 +124,16 @@ def _test_section(test: dict[str, Any], open_details: bool) -> str:
     if test.get("message"):
         parts.append(f'<div class="msg">{_e(test["message"])}</div>')
     exchanges = split_exchanges(test.get("transcript") or "")
-    if exchanges:
-        parts.append(f'<div class="req"><b>Last exchange</b> (of {len(exchanges)})</div>'
-                     f'<pre data-fc-part="last-exchange">{_e(exchanges[-1])}</pre>')
+    shown = last_own_exchange(exchanges)
+    if shown:
+        after = " before the cleanup" if shown != exchanges[-1] else ""
+        parts.append(f'<div class="req"><b>Last exchange</b>{after} (of {len(exchanges)})</div>'
+                     f'<pre data-fc-part="last-exchange">{_e(shown)}</pre>')
     reproduce = test.get("reproduce") or []
-    if reproduce:
-        parts.append(f'<div class="req"><b>Reproduce</b> (the last request; API key redacted)</div>'
-                     f'<pre data-fc-part="reproduce">{_e(reproduce[-1])}</pre>')
+    curl = reproductions(shown) if shown else reproduce[-1:]
+    if curl:
+        parts.append(f'<div class="req"><b>Reproduce</b> (that request; API key redacted)</div>'
+                     f'<pre data-fc-part="reproduce">{_e(curl[-1])}</pre>')
     if len(reproduce) > 1:
         parts.append(f'<details><summary>All {len(reproduce)} requests as curl</summary>'
                      f'<pre>{_e(chr(10).join(reproduce))}</pre></details>')
@@ -141,6 +146,12 @@ def _test_section(test: dict[str, Any], open_details: bool) -> str:
         parts.append(f'<details><summary>Details (traceback)</summary><pre>{_e(test["details"])}</pre></details>')
     parts.append("</section>")
     return "".join(parts)
+
+
+def last_own_exchange(exchanges: list[str]) -> str:
+    """The test's last exchange: the run's cleanup (CLEANUP_MARK) comes after what failed."""
+    own = [e for e in exchanges if f"\n{CLEANUP_MARK}\n" not in e]
+    return (own or exchanges or [""])[-1]
 
 
 def split_exchanges(transcript: str) -> list[str]:

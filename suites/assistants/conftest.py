@@ -87,13 +87,14 @@ def assistant(create_assistant: Callable[..., dict[str, Any]]) -> dict[str, Any]
 @pytest.fixture
 def listed_assistants(api: FlowiseClient) -> Callable[..., list[dict[str, Any]]]:
     """Reads GET /assistants (with query params); it must answer a JSON array."""
-    from flowise_conformance.checks import expect_json, expect_status
+    from flowise_conformance.checks import expect_json, expect_status, expect_type
 
     def read(**params: str) -> list[dict[str, Any]]:
         response = api.get("assistants", params=params)
         expect_status(response, 200)
         listed = expect_json(response)
-        assert isinstance(listed, list), f"GET /assistants must answer a JSON array, got {type(listed).__name__}"
+        expect_type(listed, list, f"GET /assistants must answer a JSON array, got {type(listed).__name__}",
+                    response=response)
         return [a for a in listed if isinstance(a, dict)]
 
     return read

@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_in, expect_json, expect_not_in, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -19,10 +21,14 @@ def test_create_returns_the_assistant_with_an_id(post_assistant, assistant_field
     response = post_assistant(body)
     expect_status(response, 200)
     assistant = expect_json(response)
-    assert isinstance(assistant, dict), f"POST /assistants must answer a JSON object, got {type(assistant).__name__}"
-    assert isinstance(assistant.get("id"), str) and assistant["id"], f"no id in {assistant!r}"
+    expect_type(assistant, dict, f"POST /assistants must answer a JSON object, got {type(assistant).__name__}",
+                response=response)
+    expect(isinstance(assistant.get("id"), str) and assistant["id"], f"no id in {assistant!r}",
+           expected='isinstance(assistant.get("id"), str) and assistant["id"]', received=assistant.get("id"),
+           response=response)
     for field, sent in body.items():
-        assert assistant.get(field) == sent, f"{field}: answered {assistant.get(field)!r}, sent {sent!r}"
+        expect_equal(assistant.get(field), sent, f"{field}: answered {assistant.get(field)!r}, sent {sent!r}",
+                     response=response)
 
 
 @pytest.mark.level("SHOULD")
@@ -37,15 +43,17 @@ def test_get_returns_the_created_assistant(api, assistant):
     response = api.get(item_path("assistants", assistant['id']))
     expect_status(response, 200)
     got = expect_json(response)
-    assert isinstance(got, dict), f"GET /assistants/{{id}} must answer a JSON object, got {type(got).__name__}"
+    expect_type(got, dict, f"GET /assistants/{{id}} must answer a JSON object, got {type(got).__name__}",
+                response=response)
     for field in ("id", "details", "credential", "type"):
-        assert got.get(field) == assistant[field], f"{field}: got {got.get(field)!r}, created {assistant[field]!r}"
+        expect_equal(got.get(field), assistant[field], f"{field}: got {got.get(field)!r}, created {assistant[field]!r}",
+                     response=response)
 
 
 @pytest.mark.level("MUST")
 def test_created_assistant_is_listed(assistant, listed_assistants):
     """GET /assistants answers a plain JSON array that contains the assistant just created."""
-    assert assistant["id"] in {a.get("id") for a in listed_assistants()}, "created assistant not listed"
+    expect_in(assistant["id"], {a.get("id") for a in listed_assistants()}, "created assistant not listed")
 
 
 @pytest.mark.level("MUST")
@@ -58,7 +66,7 @@ def test_update_persists(api, assistant, put_assistant):
     again = api.get(item_path("assistants", assistant['id']))
     expect_status(again, 200)
     got = expect_json(again)
-    assert got.get("details") == new_details, f"after PUT the details are {got.get('details')!r}"
+    expect_equal(got.get("details"), new_details, f"after PUT the details are {got.get('details')!r}", response=again)
 
 
 @pytest.mark.level("SHOULD")
@@ -67,18 +75,24 @@ def test_update_answers_the_updated_assistant(assistant, put_assistant):
     response = put_assistant(assistant["id"], {"iconSrc": "https://example.invalid/fc-icon.png"})
     expect_status(response, 200)
     got = expect_json(response)
-    assert isinstance(got, dict), f"PUT /assistants/{{id}} must answer a JSON object, got {type(got).__name__}"
-    assert got.get("id") == assistant["id"], f"PUT answered id {got.get('id')!r}, expected {assistant['id']!r}"
-    assert got.get("iconSrc") == "https://example.invalid/fc-icon.png", f"PUT answered iconSrc {got.get('iconSrc')!r}"
+    expect_type(got, dict, f"PUT /assistants/{{id}} must answer a JSON object, got {type(got).__name__}",
+                response=response)
+    expect_equal(got.get("id"), assistant["id"], f"PUT answered id {got.get('id')!r}, expected {assistant['id']!r}",
+                 response=response)
+    expect_equal(got.get("iconSrc"), "https://example.invalid/fc-icon.png",
+                 f"PUT answered iconSrc {got.get('iconSrc')!r}", response=response)
 
 
 @pytest.mark.level("MUST")
 def test_update_changes_only_the_fields_sent(api, assistant, put_assistant):
     """PUT /assistants/{id} with only iconSrc keeps details, credential and type as they were."""
     expect_status(put_assistant(assistant["id"], {"iconSrc": "https://example.invalid/fc-icon.png"}), 200)
-    got = expect_json(api.get(item_path("assistants", assistant['id'])))
+    got_response = api.get(item_path("assistants", assistant['id']))
+    got = expect_json(got_response, 200)
     for field in ("details", "credential", "type"):
-        assert got.get(field) == assistant[field], f"{field}: {got.get(field)!r} after a PUT that did not send it, was {assistant[field]!r}"
+        expect_equal(got.get(field), assistant[field],
+                     f"{field}: {got.get(field)!r} after a PUT that did not send it, was {assistant[field]!r}",
+                     response=got_response)
 
 
 @pytest.mark.level("MUST")
@@ -95,7 +109,7 @@ def test_get_after_delete_is_404(api, assistant, tracker):
 def test_deleted_assistant_is_not_listed(api, assistant, listed_assistants):
     """After DELETE /assistants/{id}, GET /assistants no longer lists the assistant."""
     expect_status(api.delete(item_path("assistants", assistant['id'])), 200)
-    assert assistant["id"] not in {a.get("id") for a in listed_assistants()}, "deleted assistant still listed"
+    expect_not_in(assistant["id"], {a.get("id") for a in listed_assistants()}, "deleted assistant still listed")
 
 
 @pytest.mark.level("SHOULD")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.checks import expect, expect_error_shape, expect_in, expect_not_in, expect_status
 
 pytestmark = [pytest.mark.resource("assistants")]
 
@@ -13,9 +13,10 @@ pytestmark = [pytest.mark.resource("assistants")]
 def test_type_filter_lists_custom_assistants(assistant, listed_assistants):
     """GET /assistants?type=CUSTOM lists the custom assistant just created, and only CUSTOM ones."""
     listed = listed_assistants(type="CUSTOM")
-    assert assistant["id"] in {a.get("id") for a in listed}, "custom assistant not listed under ?type=CUSTOM"
+    expect_in(assistant["id"], {a.get("id") for a in listed}, "custom assistant not listed under ?type=CUSTOM")
     others = sorted({str(a.get("type")) for a in listed} - {"CUSTOM"})
-    assert not others, f"?type=CUSTOM also listed assistants of type {', '.join(others)}"
+    expect(not others, f"?type=CUSTOM also listed assistants of type {', '.join(others)}", expected='not others',
+           received=others)
 
 
 @pytest.mark.level("MUST")
@@ -23,9 +24,10 @@ def test_type_filter_lists_custom_assistants(assistant, listed_assistants):
 def test_type_filter_excludes_other_types(assistant, listed_assistants):
     """GET /assistants?type=OPENAI does not list a custom assistant, and lists only OPENAI ones."""
     listed = listed_assistants(type="OPENAI")
-    assert assistant["id"] not in {a.get("id") for a in listed}, "custom assistant listed under ?type=OPENAI"
+    expect_not_in(assistant["id"], {a.get("id") for a in listed}, "custom assistant listed under ?type=OPENAI")
     others = sorted({str(a.get("type")) for a in listed} - {"OPENAI"})
-    assert not others, f"?type=OPENAI also listed assistants of type {', '.join(others)}"
+    expect(not others, f"?type=OPENAI also listed assistants of type {', '.join(others)}", expected='not others',
+           received=others)
 
 
 @pytest.mark.level("SHOULD")

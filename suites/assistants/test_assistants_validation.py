@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import (
+    expect_equal, expect_error_shape, expect_json, expect_not_in, expect_refused, expect_status,
+)
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("assistants"), pytest.mark.mutating]
@@ -55,8 +57,9 @@ def test_rejected_create_stores_nothing(post_assistant, assistant_fields, listed
     body = assistant_fields()
     del body["credential"]
     response = post_assistant(body)
-    assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
-    assert body["details"] not in {a.get("details") for a in listed_assistants()}, "a rejected create stored an assistant"
+    expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
+    expect_not_in(body["details"], {a.get("details") for a in listed_assistants()},
+                  "a rejected create stored an assistant")
 
 
 @pytest.mark.level("MUST")
@@ -71,7 +74,10 @@ def test_update_with_details_not_json_is_rejected(assistant, put_assistant):
 def test_rejected_update_changes_nothing(api, assistant, put_assistant):
     """A PUT /assistants/{id} rejected for details without a name leaves the assistant as it was."""
     response = put_assistant(assistant["id"], {"details": json.dumps({"description": "no name"}), "iconSrc": "x.png"})
-    assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
-    got = expect_json(api.get(item_path("assistants", assistant['id'])))
-    assert got.get("details") == assistant["details"], f"details are {got.get('details')!r} after a rejected PUT"
-    assert got.get("iconSrc") == assistant.get("iconSrc"), f"iconSrc is {got.get('iconSrc')!r} after a rejected PUT"
+    expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
+    got_response = api.get(item_path("assistants", assistant['id']))
+    got = expect_json(got_response, 200)
+    expect_equal(got.get("details"), assistant["details"], f"details are {got.get('details')!r} after a rejected PUT",
+                 response=got_response)
+    expect_equal(got.get("iconSrc"), assistant.get("iconSrc"),
+                 f"iconSrc is {got.get('iconSrc')!r} after a rejected PUT", response=got_response)

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status, expect_type
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -36,7 +36,8 @@ def attach(client, flow_id, files, data=None):  # noqa: ANN001, ANN201
 def one_attachment(response):  # noqa: ANN001, ANN201
     expect_status(response, 200)
     body = expect_json(response)
-    assert isinstance(body, list) and len(body) == 1, f"one file sent, answer is {str(body)[:300]}"
+    expect(isinstance(body, list) and len(body) == 1, f"one file sent, answer is {str(body)[:300]}",
+           expected='isinstance(body, list) and len(body) == 1', received=body, response=response)
     return expect_schema(body[0], "Attachment", "the attachment")
 
 
@@ -44,21 +45,22 @@ def one_attachment(response):  # noqa: ANN001, ANN201
 def test_text_file_content_is_extracted(api, upload_flow):
     """A text/plain file comes back with its text as content."""
     item = one_attachment(attach(api, upload_flow["id"], [("files", ("note.txt", NOTE, "text/plain"))]))
-    assert item["content"] == NOTE.decode("utf-8"), f"content is {item['content']!r}, the file holds {NOTE.decode('utf-8')!r}"
+    expect_equal(item["content"], NOTE.decode("utf-8"),
+                 f"content is {item['content']!r}, the file holds {NOTE.decode('utf-8')!r}")
 
 
 @pytest.mark.level("MUST")
 def test_size_is_the_file_byte_length(api, upload_flow):
     """An attachment's size is the number of bytes of the uploaded file."""
     item = one_attachment(attach(api, upload_flow["id"], [("files", ("note.txt", NOTE, "text/plain"))]))
-    assert item["size"] == len(NOTE), f"size is {item['size']}, the file has {len(NOTE)} bytes"
+    expect_equal(item["size"], len(NOTE), f"size is {item['size']}, the file has {len(NOTE)} bytes")
 
 
 @pytest.mark.level("MUST")
 def test_name_and_mime_type_are_those_uploaded(api, upload_flow):
     """An attachment's name is the uploaded file name and its mimeType the file's content type."""
     item = one_attachment(attach(api, upload_flow["id"], [("files", ("fc-data.json", b'{"a": 1}', "application/json"))]))
-    assert (item["name"], item["mimeType"]) == ("fc-data.json", "application/json"), f"got {item}"
+    expect_equal((item["name"], item["mimeType"]), ("fc-data.json", "application/json"), f"got {item}")
 
 
 @pytest.mark.level("MUST")
@@ -68,16 +70,16 @@ def test_one_entry_per_file_in_upload_order(api, upload_flow):
     response = attach(api, upload_flow["id"], files)
     expect_status(response, 200)
     body = expect_json(response)
-    assert isinstance(body, list), f"the answer is not an array: {str(body)[:300]}"
+    expect_type(body, list, f"the answer is not an array: {str(body)[:300]}", response=response)
     got = [(a.get("name"), a.get("content")) for a in body if isinstance(a, dict)]
-    assert got == [("first.txt", "first file\n"), ("second.txt", "second file\n")], f"entries {got}"
+    expect_equal(got, [("first.txt", "first file\n"), ("second.txt", "second file\n")], f"entries {got}")
 
 
 @pytest.mark.level("MUST")
 def test_upload_needs_no_api_key(anon, upload_flow):
     """POST /attachments/{chatflowId}/{chatId} is public: without an Authorization header it answers 200."""
     item = one_attachment(attach(anon, upload_flow["id"], [("files", ("note.txt", b"public\n", "text/plain"))]))
-    assert item["content"] == "public\n", f"content is {item['content']!r}"
+    expect_equal(item["content"], "public\n", f"content is {item['content']!r}")
 
 
 @pytest.mark.level("MUST")
@@ -85,7 +87,7 @@ def test_base64_true_returns_the_file_bytes_encoded(api, upload_flow):
     """With base64=true the content is the file's bytes, base64-encoded."""
     response = attach(api, upload_flow["id"], [("files", ("note.txt", NOTE, "text/plain"))], data={"base64": "true"})
     item = one_attachment(response)
-    assert item["content"] == base64.b64encode(NOTE).decode("ascii"), f"content is {item['content']!r}"
+    expect_equal(item["content"], base64.b64encode(NOTE).decode("ascii"), f"content is {item['content']!r}")
 
 
 @pytest.mark.level("MUST")
@@ -93,7 +95,7 @@ def test_base64_false_returns_the_extracted_text(api, upload_flow):
     """With base64=false the content is the extracted text, as without the field."""
     response = attach(api, upload_flow["id"], [("files", ("note.txt", NOTE, "text/plain"))], data={"base64": "false"})
     item = one_attachment(response)
-    assert item["content"] == NOTE.decode("utf-8"), f"content is {item['content']!r}"
+    expect_equal(item["content"], NOTE.decode("utf-8"), f"content is {item['content']!r}")
 
 
 @pytest.mark.level("MUST")

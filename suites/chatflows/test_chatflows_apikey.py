@@ -6,7 +6,9 @@ from urllib.parse import quote
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import (
+    expect_error_shape, expect_in, expect_json, expect_not_in, expect_status, expect_type,
+)
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.ids import item_path
 
@@ -18,7 +20,7 @@ def _by_key(anon, key: str, **params) -> set[str]:
     response = anon.get(item_path("chatflows/apikey", key), params=params)
     expect_status(response, 200)
     listed = expect_json(response)
-    assert isinstance(listed, list), f"the answer must be a JSON array, got {type(listed).__name__}"
+    expect_type(listed, list, f"the answer must be a JSON array, got {type(listed).__name__}", response=response)
     return {f.get("id") for f in listed if isinstance(f, dict)}
 
 
@@ -39,7 +41,7 @@ def own_key(target) -> str:
 @pytest.mark.mutating
 def test_key_lists_unbound_chatflow(anon, chatflow, own_key):
     """The suite's key lists a chatflow bound to no key."""
-    assert chatflow["id"] in _by_key(anon, own_key), "an unbound chatflow is missing from the key's list"
+    expect_in(chatflow["id"], _by_key(anon, own_key), "an unbound chatflow is missing from the key's list")
 
 
 @pytest.mark.level("SHOULD")
@@ -48,7 +50,7 @@ def test_key_lists_unbound_chatflow(anon, chatflow, own_key):
 def test_key_lists_chatflow_bound_to_it(api, anon, chatflow, own_key, suite_key_id):
     """The suite's key lists a chatflow bound to it (apikeyid = the key's id)."""
     _bind(api, chatflow, suite_key_id)
-    assert chatflow["id"] in _by_key(anon, own_key), "a chatflow bound to the key is missing from its list"
+    expect_in(chatflow["id"], _by_key(anon, own_key), "a chatflow bound to the key is missing from its list")
 
 
 @pytest.mark.level("SHOULD")
@@ -59,8 +61,8 @@ def test_keyonly_lists_only_chatflows_bound_to_the_key(api, anon, create_chatflo
     bound, unbound = create_chatflow(), create_chatflow()
     _bind(api, bound, suite_key_id)
     ids = _by_key(anon, own_key, keyonly="true")
-    assert bound["id"] in ids, "keyonly=true left out the chatflow bound to the key"
-    assert unbound["id"] not in ids, "keyonly=true listed a chatflow bound to no key"
+    expect_in(bound["id"], ids, "keyonly=true left out the chatflow bound to the key")
+    expect_not_in(unbound["id"], ids, "keyonly=true listed a chatflow bound to no key")
 
 
 @pytest.mark.level("SHOULD")
@@ -68,7 +70,7 @@ def test_keyonly_lists_only_chatflows_bound_to_the_key(api, anon, create_chatflo
 def test_chatflow_bound_to_another_key_is_not_listed(api, anon, chatflow, own_key):
     """A chatflow bound to another key id is not in the suite's key's list."""
     _bind(api, chatflow, str(uuid.uuid4()))
-    assert chatflow["id"] not in _by_key(anon, own_key), "a chatflow bound to another key is listed"
+    expect_not_in(chatflow["id"], _by_key(anon, own_key), "a chatflow bound to another key is listed")
 
 
 @pytest.mark.level("SHOULD")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import (
+    expect, expect_error_shape, expect_in, expect_json, expect_not_in, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -20,7 +22,7 @@ def _delete(api, flow_id: str):
 def test_delete_answers_a_delete_result(api, chatflow):
     """DELETE /chatflows/{id} answers 200 with a DeleteResult that counts the one chatflow (affected 1)."""
     body = expect_schema(expect_json(_delete(api, chatflow["id"])), "DeleteResult", "DELETE /chatflows/{id}")
-    assert body["affected"] in (1, None), f"affected is {body['affected']!r} for one deleted chatflow"
+    expect_in(body["affected"], (1, None), f"affected is {body['affected']!r} for one deleted chatflow")
 
 
 @pytest.mark.level("MUST")
@@ -30,8 +32,10 @@ def test_deleted_chatflow_is_no_longer_listed(api, chatflow):
     response = api.get("chatflows")
     expect_status(response, 200)
     listed = expect_json(response)
-    assert isinstance(listed, list), f"GET /chatflows must answer a JSON array, got {type(listed).__name__}"
-    assert chatflow["id"] not in {f.get("id") for f in listed if isinstance(f, dict)}, "deleted chatflow still listed"
+    expect_type(listed, list, f"GET /chatflows must answer a JSON array, got {type(listed).__name__}",
+                response=response)
+    expect_not_in(chatflow["id"], {f.get("id") for f in listed if isinstance(f, dict)}, "deleted chatflow still listed",
+                  response=response)
 
 
 @pytest.mark.level("SHOULD")
@@ -42,7 +46,8 @@ def test_delete_takes_the_messages_along(api, chatflow):
     expect_status(answer, 200)
     before = api.get(item_path("chatmessage", chatflow['id']))
     expect_status(before, 200)
-    assert expect_json(before), "the prediction left no messages to delete (precondition)"
+    expect(expect_json(before), "The prediction left no messages to delete (precondition)",
+           expected="at least one stored message", response=before)
     _delete(api, chatflow["id"])
     after = api.get(item_path("chatmessage", chatflow['id']))
     expect_status(after, 404, why="the messages of a deleted chatflow must be gone with it")

@@ -5,7 +5,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_error_shape, expect_in, expect_json, expect_status, expect_type,
+)
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
@@ -22,9 +24,10 @@ def test_create_returns_the_chatflow_with_an_id(api, tracker, new_name):
     flow = tracker.track_response("chatflow", response, name)
     expect_status(response, 200)
     expect_json(response)
-    assert isinstance(flow.get("id"), str) and flow["id"], f"no id in {flow!r}"
-    assert flow.get("name") == name
-    assert flow.get("flowData") == body["flowData"]
+    expect(isinstance(flow.get("id"), str) and flow["id"], f"no id in {flow!r}",
+           expected='isinstance(flow.get("id"), str) and flow["id"]', received=flow.get("id"), response=response)
+    expect_equal(flow.get("name"), name, "POST /chatflows answered another name than sent", response)
+    expect_equal(flow.get("flowData"), body["flowData"], "POST /chatflows answered another flowData than sent", response)
 
 
 @pytest.mark.level("MUST")
@@ -34,7 +37,8 @@ def test_get_returns_the_created_chatflow(api, chatflow):
     expect_status(response, 200)
     got = expect_json(response)
     for field in ("id", "name", "flowData", "type"):
-        assert got.get(field) == chatflow[field], f"{field}: got {got.get(field)!r}, created {chatflow[field]!r}"
+        expect_equal(got.get(field), chatflow[field], f"{field}: got {got.get(field)!r}, created {chatflow[field]!r}",
+                     response=response)
 
 
 @pytest.mark.level("MUST")
@@ -43,8 +47,10 @@ def test_created_chatflow_is_listed(api, chatflow):
     response = api.get("chatflows")
     expect_status(response, 200)
     listed = expect_json(response)
-    assert isinstance(listed, list), f"GET /chatflows must answer a JSON array, got {type(listed).__name__}"
-    assert chatflow["id"] in {f.get("id") for f in listed if isinstance(f, dict)}, "created chatflow not listed"
+    expect_type(listed, list, f"GET /chatflows must answer a JSON array, got {type(listed).__name__}",
+                response=response)
+    expect_in(chatflow["id"], {f.get("id") for f in listed if isinstance(f, dict)}, "created chatflow not listed",
+              response=response)
 
 
 @pytest.mark.level("MUST")
@@ -53,9 +59,12 @@ def test_update_persists(api, chatflow, new_name):
     renamed = new_name("renamed")
     response = api.put(item_path("chatflows", chatflow['id']), json={"name": renamed})
     expect_status(response, 200)
-    again = expect_json(api.get(item_path("chatflows", chatflow['id'])))
-    assert again.get("name") == renamed, f"after PUT the name is {again.get('name')!r}, expected {renamed!r}"
-    assert again.get("flowData") == chatflow["flowData"], "PUT of the name alone must keep flowData"
+    again_response = api.get(item_path("chatflows", chatflow['id']))
+    again = expect_json(again_response, 200)
+    expect_equal(again.get("name"), renamed, f"after PUT the name is {again.get('name')!r}, expected {renamed!r}",
+                 response=again_response)
+    expect_equal(again.get("flowData"), chatflow["flowData"], "PUT of the name alone must keep flowData",
+                 response=again_response)
 
 
 @pytest.mark.level("MUST")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_error_shape, expect_in, expect_json, expect_not_in, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
@@ -13,7 +15,8 @@ def _listed(api, **params):
     response = api.get("chatflows", params=params)
     expect_status(response, 200)
     listed = expect_json(response)
-    assert isinstance(listed, list), f"GET /chatflows must answer a JSON array, got {type(listed).__name__}"
+    expect_type(listed, list, f"GET /chatflows must answer a JSON array, got {type(listed).__name__}",
+                response=response)
     return listed
 
 
@@ -24,10 +27,10 @@ def test_type_filter_agentflow_lists_only_agentflows(api, create_chatflow):
     classic = create_chatflow(type="CHATFLOW")
     listed = _listed(api, type="AGENTFLOW")
     ids = {f.get("id") for f in listed if isinstance(f, dict)}
-    assert agentflow["id"] in ids, "the AGENTFLOW chatflow is missing from ?type=AGENTFLOW"
-    assert classic["id"] not in ids, "the CHATFLOW chatflow is listed under ?type=AGENTFLOW"
+    expect_in(agentflow["id"], ids, "the AGENTFLOW chatflow is missing from ?type=AGENTFLOW")
+    expect_not_in(classic["id"], ids, "the CHATFLOW chatflow is listed under ?type=AGENTFLOW")
     others = sorted({f.get("type") for f in listed if isinstance(f, dict)} - {"AGENTFLOW"}, key=str)
-    assert not others, f"?type=AGENTFLOW also listed types {others}"
+    expect(not others, f"?type=AGENTFLOW also listed types {others}", expected='not others', received=others)
 
 
 @pytest.mark.level("SHOULD")
@@ -37,10 +40,10 @@ def test_type_filter_chatflow_lists_only_chatflows(api, create_chatflow):
     classic = create_chatflow(type="CHATFLOW")
     listed = _listed(api, type="CHATFLOW")
     ids = {f.get("id") for f in listed if isinstance(f, dict)}
-    assert classic["id"] in ids, "the CHATFLOW chatflow is missing from ?type=CHATFLOW"
-    assert agentflow["id"] not in ids, "the AGENTFLOW chatflow is listed under ?type=CHATFLOW"
+    expect_in(classic["id"], ids, "the CHATFLOW chatflow is missing from ?type=CHATFLOW")
+    expect_not_in(agentflow["id"], ids, "the AGENTFLOW chatflow is listed under ?type=CHATFLOW")
     others = sorted({f.get("type") for f in listed if isinstance(f, dict)} - {"CHATFLOW"}, key=str)
-    assert not others, f"?type=CHATFLOW also listed types {others}"
+    expect(not others, f"?type=CHATFLOW also listed types {others}", expected='not others', received=others)
 
 
 @pytest.mark.level("SHOULD")
@@ -57,5 +60,7 @@ def test_page_and_limit_answer_a_page(api, chatflow):
     response = api.get("chatflows", params={"page": 1, "limit": 1})
     expect_status(response, 200)
     page = expect_schema(expect_json(response), "ChatflowPage", "GET /chatflows?page=1&limit=1")
-    assert len(page["data"]) == 1, f"page 1 with limit 1 holds {len(page['data'])} chatflows (one exists at least)"
-    assert page["total"] >= 1, f"total is {page['total']} although the test created a chatflow"
+    expect_equal(len(page["data"]), 1, f"page 1 with limit 1 holds {len(page['data'])} chatflows (one exists at least)",
+                 response=response)
+    expect(page["total"] >= 1, f"total is {page['total']} although the test created a chatflow",
+           expected='page["total"] >= 1', received=page["total"], response=response)

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.ids import item_path
 
@@ -82,9 +82,11 @@ def test_refused_update_changes_nothing(api, chatflow, new_name):
     """A PUT refused for bad flowData leaves the chatflow as it was (the name sent with it is not stored)."""
     response = api.put(item_path("chatflows", chatflow['id']), json={"name": new_name("renamed"), "flowData": "not json {"})
     # the status of the refusal is test_update_with_flow_data_not_json_is_rejected's business; here: no change
-    assert not response.is_success, f"PUT with flowData that is not JSON was accepted ({response.status_code})"
+    expect(not response.is_success, "PUT with flowData that is not JSON was accepted",
+           expected="a status that is not 2xx", response=response)
     again = api.get(item_path("chatflows", chatflow['id']))
     expect_status(again, 200)
     stored = expect_json(again)
-    assert stored.get("name") == chatflow["name"], f"a refused update changed the name to {stored.get('name')!r}"
-    assert stored.get("flowData") == chatflow["flowData"], "a refused update changed flowData"
+    expect_equal(stored.get("name"), chatflow["name"], f"a refused update changed the name to {stored.get('name')!r}",
+                 response=again)
+    expect_equal(stored.get("flowData"), chatflow["flowData"], "a refused update changed flowData", response=again)

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_json, expect_status
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.ids import item_path
 
@@ -44,9 +44,10 @@ def list_messages(api: FlowiseClient, flow_id: str, **params: Any) -> list[dict[
     response = api.get(item_path("chatmessage", flow_id), params=params)
     expect_status(response, 200, why=f"GET /chatmessage/{{id}} with {params or 'no filters'} must answer 200")
     messages = expect_json(response)
-    assert isinstance(messages, list) and all(isinstance(m, dict) for m in messages), (
-        f"GET /chatmessage/{{id}} must answer a JSON array of messages, got {str(messages)[:300]}"
-    )
+    expect(isinstance(messages, list) and all(isinstance(m, dict) for m in messages),
+           f"GET /chatmessage/{{id}} must answer a JSON array of messages, got {str(messages)[:300]}",
+           expected='isinstance(messages, list) and all(isinstance(m, dict) for m in messages)', received=messages,
+           response=response)
     return messages
 
 
@@ -57,7 +58,10 @@ def ask(api: FlowiseClient, flow_id: str, question: str, chat_id: str | None = N
     response = api.post(item_path("prediction", flow_id), json=body)
     expect_status(response, 200, why="setup: a prediction must succeed so that messages are stored")
     answer = expect_json(response)
-    assert isinstance(answer, dict) and answer.get("chatId") and answer.get("chatMessageId"), f"setup: answer {answer!r}"
+    expect(isinstance(answer, dict) and answer.get("chatId") and answer.get("chatMessageId"),
+           f"setup: answer {answer!r}",
+           expected='isinstance(answer, dict) and answer.get("chatId") and answer.get("chatMessageId")',
+           received=answer, response=response)
     return answer
 
 
@@ -66,7 +70,8 @@ def rate(api: FlowiseClient, flow_id: str, message_id: str, rating: str, **field
     response = api.post(item_path("feedback", flow_id), json={"messageId": message_id, "rating": rating, **fields})
     expect_status(response, 200, why="setup: rating a stored message must succeed")
     feedback = expect_json(response)
-    assert isinstance(feedback, dict) and feedback.get("id"), f"setup: feedback answer {feedback!r}"
+    expect(isinstance(feedback, dict) and feedback.get("id"), f"setup: feedback answer {feedback!r}",
+           expected='isinstance(feedback, dict) and feedback.get("id")', received=feedback, response=response)
     return feedback
 
 
@@ -99,9 +104,11 @@ class Conversations:
         everything = list_messages(self.api, self.flow_id)
         for chat in self.chats:
             chat.messages = [m for m in everything if m.get("chatId") == chat.chat_id]
-            assert len(chat.messages) == 2 * len(chat.answers), (
+            expect_equal(
+                len(chat.messages),
+                2 * len(chat.answers),
                 f"setup: chat {chat.chat_id} has {len(chat.messages)} stored messages after "
-                f"{len(chat.answers)} predictions (expected two per prediction)"
+                f"{len(chat.answers)} predictions (expected two per prediction)",
             )
         return everything
 

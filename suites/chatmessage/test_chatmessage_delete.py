@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_in, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -24,8 +24,10 @@ def test_delete_by_chat_id_deletes_only_that_chat(api, conversations, list_chat_
     response = api.delete(item_path("chatmessage", convo.flow_id), params={"chatId": doomed.chat_id})
     expect_status(response, 200)
     left = ids(list_chat_messages(convo.flow_id))
-    assert not left & doomed.message_ids, "messages of the deleted chat are still listed"
-    assert kept.message_ids <= left, "messages of the other chat were deleted too"
+    expect(not left & doomed.message_ids, "messages of the deleted chat are still listed",
+           expected='not left & doomed.message_ids', received=left & doomed.message_ids)
+    expect(kept.message_ids <= left, "messages of the other chat were deleted too", expected='kept.message_ids <= left',
+           received=kept.message_ids)
 
 
 @pytest.mark.level("MUST")
@@ -36,9 +38,8 @@ def test_delete_answers_the_number_deleted(api, conversations):
     response = api.delete(item_path("chatmessage", convo.flow_id), params={"chatId": doomed.chat_id})
     expect_status(response, 200)
     result = expect_schema(expect_json(response), "DeleteResult", "DELETE /chatmessage/{id} answer")
-    assert result["affected"] in (len(doomed.messages), None), (
-        f"affected is {result['affected']}, the chat had {len(doomed.messages)} messages"
-    )
+    expect_in(result["affected"], (len(doomed.messages), None),
+              f"affected is {result['affected']}, the chat had {len(doomed.messages)} messages", response=response)
 
 
 @pytest.mark.level("MUST")
@@ -46,12 +47,15 @@ def test_delete_by_session_id_deletes_only_that_session(api, conversations, list
     """DELETE /chatmessage/{id}?sessionId=S removes session S's messages and keeps the other session's."""
     convo = conversations(2)
     doomed, kept = convo.chats
-    assert doomed.session_id != kept.session_id, "setup: two new chats must have different sessionIds"
+    expect(doomed.session_id != kept.session_id, "setup: two new chats must have different sessionIds",
+           expected='doomed.session_id != kept.session_id', received=doomed.session_id)
     response = api.delete(item_path("chatmessage", convo.flow_id), params={"sessionId": doomed.session_id})
     expect_status(response, 200)
     left = ids(list_chat_messages(convo.flow_id))
-    assert not left & doomed.message_ids, "messages of the deleted session are still listed"
-    assert kept.message_ids <= left, "messages of the other session were deleted too"
+    expect(not left & doomed.message_ids, "messages of the deleted session are still listed",
+           expected='not left & doomed.message_ids', received=left & doomed.message_ids)
+    expect(kept.message_ids <= left, "messages of the other session were deleted too",
+           expected='kept.message_ids <= left', received=kept.message_ids)
 
 
 @pytest.mark.level("MUST")
@@ -61,7 +65,7 @@ def test_delete_without_filters_deletes_every_message(api, conversations, list_c
     response = api.delete(item_path("chatmessage", convo.flow_id))
     expect_status(response, 200)
     left = list_chat_messages(convo.flow_id)
-    assert left == [], f"{len(left)} messages are still listed after deleting all"
+    expect_equal(left, [], f"{len(left)} messages are still listed after deleting all")
 
 
 @pytest.mark.level("MUST")
@@ -72,8 +76,10 @@ def test_delete_matching_nothing_is_200_and_keeps_messages(api, conversations, l
     response = api.delete(item_path("chatmessage", convo.flow_id), params={"chatId": f"fc-no-such-chat-{uuid.uuid4()}"})
     expect_status(response, 200)
     result = expect_schema(expect_json(response), "DeleteResult", "DELETE /chatmessage/{id} answer")
-    assert result["affected"] in (0, None), f"affected is {result['affected']} although nothing matched"
-    assert chat.message_ids <= ids(list_chat_messages(convo.flow_id)), "messages were deleted although nothing matched"
+    expect_in(result["affected"], (0, None), f"affected is {result['affected']} although nothing matched",
+              response=response)
+    expect(chat.message_ids <= ids(list_chat_messages(convo.flow_id)), "messages were deleted although nothing matched",
+           expected='chat.message_ids <= ids(list_chat_messages(convo.flow_id))', received=chat.message_ids)
 
 
 @pytest.mark.level("MUST")
@@ -87,7 +93,7 @@ def test_delete_removes_the_messages_feedback(api, conversations, rate_message):
     response = api.get(item_path("feedback", convo.flow_id), params={"chatId": chat.chat_id})
     expect_status(response, 200)
     left = expect_json(response)
-    assert left == [], f"the deleted messages' feedback is still listed: {str(left)[:300]}"
+    expect_equal(left, [], f"the deleted messages' feedback is still listed: {str(left)[:300]}", response=response)
 
 
 @pytest.mark.level("MUST")

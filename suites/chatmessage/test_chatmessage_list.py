@@ -5,7 +5,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_error_shape, expect_in, expect_not_in, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.spec import component_schema
 from flowise_conformance.ids import item_path
@@ -22,7 +24,7 @@ def test_listed_messages_match_the_chat_message_schema(conversations):
     chat = convo.chats[0]
     for message in chat.messages:
         expect_schema(message, "ChatMessage", f"message {message.get('id')}")
-    assert {m["chatflowid"] for m in chat.messages} == {convo.flow_id}, "messages name another chatflow"
+    expect_equal({m["chatflowid"] for m in chat.messages}, {convo.flow_id}, "messages name another chatflow")
 
 
 @pytest.mark.level("MUST")
@@ -31,12 +33,13 @@ def test_list_is_oldest_first_by_default(conversations, list_chat_messages):
     convo = conversations(2)
     listed = list_chat_messages(convo.flow_id)
     stamps = [m["createdDate"] for m in listed]
-    assert stamps == sorted(stamps, key=_instant), f"createdDate not ascending: {stamps}"
+    expect_equal(stamps, sorted(stamps, key=_instant), f"createdDate not ascending: {stamps}")
     first, second = convo.chats
     positions = {m["id"]: i for i, m in enumerate(listed)}
-    assert max(positions[i] for i in first.message_ids) < min(positions[i] for i in second.message_ids), (
-        "the messages of the earlier chat must come first"
-    )
+    expect(max(positions[i] for i in first.message_ids) < min(positions[i] for i in second.message_ids),
+           "the messages of the earlier chat must come first",
+           expected='max(positions[i] for i in first.message_ids) < min(positions[i] for i in second.message_ids)',
+           received=f"positions {positions}")
 
 
 @pytest.mark.level("MUST")
@@ -45,12 +48,13 @@ def test_order_desc_lists_newest_first(conversations, list_chat_messages):
     convo = conversations(2)
     listed = list_chat_messages(convo.flow_id, order="DESC")
     stamps = [m["createdDate"] for m in listed]
-    assert stamps == sorted(stamps, key=_instant, reverse=True), f"createdDate not descending: {stamps}"
+    expect_equal(stamps, sorted(stamps, key=_instant, reverse=True), f"createdDate not descending: {stamps}")
     first, second = convo.chats
     positions = {m["id"]: i for i, m in enumerate(listed)}
-    assert max(positions[i] for i in second.message_ids) < min(positions[i] for i in first.message_ids), (
-        "with order=DESC the messages of the later chat must come first"
-    )
+    expect(max(positions[i] for i in second.message_ids) < min(positions[i] for i in first.message_ids),
+           "with order=DESC the messages of the later chat must come first",
+           expected='max(positions[i] for i in second.message_ids) < min(positions[i] for i in first.message_ids)',
+           received=f"positions {positions}")
 
 
 @pytest.mark.level("MUST")
@@ -59,7 +63,8 @@ def test_chat_id_filter_lists_only_that_chat(conversations, list_chat_messages):
     convo = conversations(2)
     first, _ = convo.chats
     listed = list_chat_messages(convo.flow_id, chatId=first.chat_id)
-    assert ids(listed) == first.message_ids, f"chatId={first.chat_id}: listed {sorted(ids(listed))}, chat has {sorted(first.message_ids)}"
+    expect_equal(ids(listed), first.message_ids,
+                 f"chatId={first.chat_id}: listed {sorted(ids(listed))}, chat has {sorted(first.message_ids)}")
 
 
 @pytest.mark.level("MUST")
@@ -67,11 +72,14 @@ def test_session_id_filter_lists_only_that_session(conversations, list_chat_mess
     """GET /chatmessage/{id}?sessionId=S lists only messages of session S (another chat's are left out)."""
     convo = conversations(2)
     first, second = convo.chats
-    assert first.session_id != second.session_id, "setup: two new chats must have different sessionIds"
+    expect(first.session_id != second.session_id, "setup: two new chats must have different sessionIds",
+           expected='first.session_id != second.session_id', received=first.session_id)
     listed = list_chat_messages(convo.flow_id, sessionId=first.session_id)
-    assert first.message_ids <= ids(listed), "the session's own messages are missing"
-    assert not ids(listed) & second.message_ids, "messages of another session were listed"
-    assert {m.get("sessionId") for m in listed} == {first.session_id}, "a listed message has another sessionId"
+    expect(first.message_ids <= ids(listed), "the session's own messages are missing",
+           expected='first.message_ids <= ids(listed)', received=first.message_ids)
+    expect(not ids(listed) & second.message_ids, "messages of another session were listed",
+           expected='not ids(listed) & second.message_ids', received=ids(listed) & second.message_ids)
+    expect_equal({m.get("sessionId") for m in listed}, {first.session_id}, "a listed message has another sessionId")
 
 
 @pytest.mark.level("MUST")
@@ -80,10 +88,12 @@ def test_chat_type_filter_excludes_other_types(conversations, list_chat_messages
     convo = conversations(1)
     chat = convo.chats[0]
     own = {m.get("chatType") for m in chat.messages}
-    assert len(own) == 1 and own <= set(CHAT_TYPES), f"setup: the chat's messages have chat types {own}"
+    expect(len(own) == 1 and own <= set(CHAT_TYPES), f"setup: the chat's messages have chat types {own}",
+           expected='len(own) == 1 and own <= set(CHAT_TYPES)', received=len(own))
     other = next(t for t in CHAT_TYPES if t not in own)
     listed = list_chat_messages(convo.flow_id, chatType=other)
-    assert not ids(listed) & chat.message_ids, f"chatType={other} listed messages of type {own.pop()}"
+    expect(not ids(listed) & chat.message_ids, f"chatType={other} listed messages of type {next(iter(own))}",
+           expected='not ids(listed) & chat.message_ids', received=ids(listed) & chat.message_ids)
 
 
 @pytest.mark.level("MUST")
@@ -93,7 +103,8 @@ def test_chat_type_filter_keeps_that_type(conversations, list_chat_messages):
     chat = convo.chats[0]
     own = chat.messages[0].get("chatType")
     listed = list_chat_messages(convo.flow_id, chatType=own)
-    assert chat.message_ids <= ids(listed), f"chatType={own} left out messages of that type"
+    expect(chat.message_ids <= ids(listed), f"chatType={own} left out messages of that type",
+           expected='chat.message_ids <= ids(listed)', received=chat.message_ids)
 
 
 @pytest.mark.level("MUST")
@@ -102,7 +113,8 @@ def test_memory_type_filter_excludes_other_memory_types(conversations, list_chat
     convo = conversations(1)
     chat = convo.chats[0]
     listed = list_chat_messages(convo.flow_id, memoryType="fc-no-such-memory")
-    assert not ids(listed) & chat.message_ids, "memoryType=fc-no-such-memory listed messages of another memory type"
+    expect(not ids(listed) & chat.message_ids, "memoryType=fc-no-such-memory listed messages of another memory type",
+           expected='not ids(listed) & chat.message_ids', received=ids(listed) & chat.message_ids)
 
 
 @pytest.mark.level("MUST")
@@ -111,7 +123,7 @@ def test_message_id_filter_lists_only_that_message(conversations, list_chat_mess
     convo = conversations(1)
     chat = convo.chats[0]
     listed = list_chat_messages(convo.flow_id, messageId=chat.api_message_id)
-    assert ids(listed) == {chat.api_message_id}, f"messageId filter listed {sorted(ids(listed))}"
+    expect_equal(ids(listed), {chat.api_message_id}, f"messageId filter listed {sorted(ids(listed))}")
 
 
 @pytest.mark.level("MUST")
@@ -121,8 +133,11 @@ def test_start_date_is_inclusive(conversations, list_chat_messages):
     first, second = convo.chats
     _require_apart(first, second)
     listed = list_chat_messages(convo.flow_id, startDate=second.first_instant())
-    assert second.message_ids <= ids(listed), f"startDate={second.first_instant()} left out messages created at or after it"
-    assert not ids(listed) & first.message_ids, f"startDate={second.first_instant()} listed older messages"
+    expect(second.message_ids <= ids(listed),
+           f"startDate={second.first_instant()} left out messages created at or after it",
+           expected='second.message_ids <= ids(listed)', received=second.message_ids)
+    expect(not ids(listed) & first.message_ids, f"startDate={second.first_instant()} listed older messages",
+           expected='not ids(listed) & first.message_ids', received=ids(listed) & first.message_ids)
 
 
 @pytest.mark.level("MUST")
@@ -132,8 +147,11 @@ def test_end_date_is_inclusive(conversations, list_chat_messages):
     first, second = convo.chats
     _require_apart(first, second)
     listed = list_chat_messages(convo.flow_id, endDate=first.last_instant())
-    assert first.message_ids <= ids(listed), f"endDate={first.last_instant()} left out messages created at or before it"
-    assert not ids(listed) & second.message_ids, f"endDate={first.last_instant()} listed newer messages"
+    expect(first.message_ids <= ids(listed),
+           f"endDate={first.last_instant()} left out messages created at or before it",
+           expected='first.message_ids <= ids(listed)', received=first.message_ids)
+    expect(not ids(listed) & second.message_ids, f"endDate={first.last_instant()} listed newer messages",
+           expected='not ids(listed) & second.message_ids', received=ids(listed) & second.message_ids)
 
 
 @pytest.mark.level("MUST")
@@ -144,9 +162,8 @@ def test_date_range_lists_only_messages_inside(conversations, list_chat_messages
     _require_apart(first, middle)
     _require_apart(middle, last)
     listed = list_chat_messages(convo.flow_id, startDate=middle.first_instant(), endDate=middle.last_instant())
-    assert ids(listed) == middle.message_ids, (
-        f"[{middle.first_instant()}, {middle.last_instant()}] listed {sorted(ids(listed))}, expected {sorted(middle.message_ids)}"
-    )
+    expect_equal(ids(listed), middle.message_ids,
+                 f"[{middle.first_instant()}, {middle.last_instant()}] listed {sorted(ids(listed))}, expected {sorted(middle.message_ids)}")
 
 
 @pytest.mark.level("MUST")
@@ -158,12 +175,15 @@ def test_feedback_true_attaches_each_message_feedback(conversations, list_chat_m
     given = rate_message(convo.flow_id, chat.api_message_id, "THUMBS_UP", content="fc rated")
     listed = {m["id"]: m for m in list_chat_messages(convo.flow_id, chatId=chat.chat_id, feedback="true")}
     rated = listed.get(chat.api_message_id)
-    assert rated is not None, "the rated message is not listed with feedback=true"
+    expect(rated is not None, "the rated message is not listed with feedback=true", expected='rated is not None',
+           received=rated)
     attached = rated.get("feedback")
-    assert isinstance(attached, dict), f"the rated message carries feedback {attached!r}"
-    assert (attached.get("id"), attached.get("rating")) == (given["id"], "THUMBS_UP"), f"attached feedback {attached!r}"
+    expect_type(attached, dict, f"the rated message carries feedback {attached!r}")
+    expect_equal((attached.get("id"), attached.get("rating")), (given["id"], "THUMBS_UP"),
+                 f"attached feedback {attached!r}")
     for other in chat.message_ids - {chat.api_message_id}:
-        assert listed.get(other, {}).get("feedback") is None, f"unrated message {other} carries feedback"
+        expect(listed.get(other, {}).get("feedback") is None, f"unrated message {other} carries feedback",
+               expected='listed.get(other, {}).get("feedback") is None', received=listed.get(other, {}).get("feedback"))
 
 
 @pytest.mark.level("MUST")
@@ -175,8 +195,8 @@ def test_feedback_type_filter_keeps_only_that_rating(conversations, list_chat_me
     rate_message(convo.flow_id, liked.api_message_id, "THUMBS_UP")
     rate_message(convo.flow_id, disliked.api_message_id, "THUMBS_DOWN")
     listed = ids(list_chat_messages(convo.flow_id, feedback="true", feedbackType="THUMBS_UP"))
-    assert liked.api_message_id in listed, "the THUMBS_UP message is missing"
-    assert disliked.api_message_id not in listed, "the THUMBS_DOWN message was listed for feedbackType=THUMBS_UP"
+    expect_in(liked.api_message_id, listed, "the THUMBS_UP message is missing")
+    expect_not_in(disliked.api_message_id, listed, "the THUMBS_DOWN message was listed for feedbackType=THUMBS_UP")
 
 
 @pytest.mark.level("MUST")
@@ -216,8 +236,11 @@ def _instant(stamp: str):  # noqa: ANN202 - datetime
 
 def _require_apart(earlier, later) -> None:  # noqa: ANN001 - Chat
     """Setup guard: the later chat's messages were all created after the earlier chat's."""
-    assert _instant(earlier.last_instant()) < _instant(later.first_instant()), (
+    expect(
+        _instant(earlier.last_instant()) < _instant(later.first_instant()),
         "setup: chats made a fraction of a second apart have overlapping createdDate "
-        f"({earlier.last_instant()} vs {later.first_instant()})"
+        f"({earlier.last_instant()} vs {later.first_instant()})",
+        expected='_instant(earlier.last_instant()) < _instant(later.first_instant())',
+        received=f"{earlier.last_instant()} vs {later.first_instant()}",
     )
 

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_status
+from flowise_conformance.checks import expect_equal, expect_status
 from flowise_conformance.checks.core import ConformanceFailure, describe
 from flowise_conformance.checks.limits import PeakRss, json_body, multipart_body, urlencoded_body
 from flowise_conformance.ids import item_path
@@ -111,4 +111,4 @@ def test_server_answers_ping_after_an_oversized_body(api, anon, chatflow, target
     _post(api, chatflow, json_body(target.body_limit + 1), JSON)
     response = anon.get("ping")
     expect_status(response, 200, why="an oversized body must not break the server")
-    assert response.text.strip() == "pong", f"GET /ping answered {response.text[:80]!r}"
+    expect_equal(response.text.strip(), "pong", "GET /ping does not answer pong", response)

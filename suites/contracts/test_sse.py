@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect, expect_json, expect_status
 from flowise_conformance.checks.core import ConformanceFailure, describe
 from flowise_conformance.checks.sse import (
     expect_clean_framing,
@@ -63,7 +63,7 @@ def test_stream_event_data_is_flowise_json(api, target, chatflow):
     """Every event's data is strict JSON {"event": <name>, "data": <payload>}."""
     with _stream(api, target, chatflow) as answer:
         events = flowise_events(answer)
-    assert events, "the stream carried no event"
+    expect(events, "The stream carried no event", expected="at least one event", received=events)
 
 
 @pytest.mark.level("MUST")

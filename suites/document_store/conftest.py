@@ -5,7 +5,7 @@ from typing import Any, Callable
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect_json, expect_status, expect_type
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.tracker import Tracker
@@ -57,7 +57,8 @@ def listed_stores(api: FlowiseClient) -> Callable[[], dict[str, dict[str, Any]]]
         response = api.get(STORES)
         expect_status(response, 200)
         listed = expect_json(response)
-        assert isinstance(listed, list), f"GET /{STORES} must answer a JSON array, got {type(listed).__name__}"
+        expect_type(listed, list, f"GET /{STORES} must answer a JSON array, got {type(listed).__name__}",
+                    response=response)
         return {s["id"]: s for s in listed if isinstance(s, dict) and isinstance(s.get("id"), str)}
 
     return read

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_in, expect_json, expect_not_in, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -20,13 +22,18 @@ def test_create_returns_an_empty_store(api, tracker, store_fields):
     store = tracker.track_response("document_store", response, body["name"])
     expect_status(response, 200)
     expect_json(response)
-    assert isinstance(store, dict), f"POST /{STORES} must answer a JSON object, got {type(store).__name__}"
-    assert isinstance(store.get("id"), str) and store["id"], f"no id in {store!r}"
+    expect_type(store, dict, f"POST /{STORES} must answer a JSON object, got {type(store).__name__}", response=response)
+    expect(isinstance(store.get("id"), str) and store["id"], f"no id in {store!r}",
+           expected='isinstance(store.get("id"), str) and store["id"]', received=store.get("id"), response=response)
     for field, sent in body.items():
-        assert store.get(field) == sent, f"{field}: answered {store.get(field)!r}, sent {sent!r}"
-    assert store.get("status") == "EMPTY", f"a new store has status {store.get('status')!r}, expected EMPTY"
-    assert store.get("loaders") == [], f"a new store must have loaders [] (an array), got {store.get('loaders')!r}"
-    assert store.get("whereUsed") == [], f"a new store must have whereUsed [] (an array), got {store.get('whereUsed')!r}"
+        expect_equal(store.get(field), sent, f"{field}: answered {store.get(field)!r}, sent {sent!r}",
+                     response=response)
+    expect_equal(store.get("status"), "EMPTY", f"a new store has status {store.get('status')!r}, expected EMPTY",
+                 response=response)
+    expect_equal(store.get("loaders"), [], f"a new store must have loaders [] (an array), got {store.get('loaders')!r}",
+                 response=response)
+    expect_equal(store.get("whereUsed"), [],
+                 f"a new store must have whereUsed [] (an array), got {store.get('whereUsed')!r}", response=response)
 
 
 @pytest.mark.level("SHOULD")
@@ -41,17 +48,19 @@ def test_get_returns_the_created_store(api, store):
     response = api.get(item_path(STORES, store['id']))
     expect_status(response, 200)
     got = expect_json(response)
-    assert isinstance(got, dict), f"GET /{STORES}/{{id}} must answer a JSON object, got {type(got).__name__}"
+    expect_type(got, dict, f"GET /{STORES}/{{id}} must answer a JSON object, got {type(got).__name__}",
+                response=response)
     for field in ("id", "name", "description"):
-        assert got.get(field) == store[field], f"{field}: got {got.get(field)!r}, created {store[field]!r}"
-    assert got.get("status") == "EMPTY", f"status {got.get('status')!r}, expected EMPTY"
-    assert got.get("loaders") == [], f"loaders {got.get('loaders')!r}, expected []"
+        expect_equal(got.get(field), store[field], f"{field}: got {got.get(field)!r}, created {store[field]!r}",
+                     response=response)
+    expect_equal(got.get("status"), "EMPTY", f"status {got.get('status')!r}, expected EMPTY", response=response)
+    expect_equal(got.get("loaders"), [], f"loaders {got.get('loaders')!r}, expected []", response=response)
 
 
 @pytest.mark.level("MUST")
 def test_created_store_is_listed(store, listed_stores):
     """GET /document-store/store answers a plain JSON array that contains the store just created."""
-    assert store["id"] in listed_stores(), "created store not listed"
+    expect_in(store["id"], listed_stores(), "created store not listed")
 
 
 @pytest.mark.level("MUST")
@@ -62,7 +71,8 @@ def test_update_persists(api, store, new_name):
     again = api.get(item_path(STORES, store['id']))
     expect_status(again, 200)
     got = expect_json(again)
-    assert got.get("name") == renamed, f"after PUT the name is {got.get('name')!r}, expected {renamed!r}"
+    expect_equal(got.get("name"), renamed, f"after PUT the name is {got.get('name')!r}, expected {renamed!r}",
+                 response=again)
 
 
 @pytest.mark.level("SHOULD")
@@ -71,17 +81,22 @@ def test_update_answers_the_updated_store(api, store):
     response = api.put(item_path(STORES, store['id']), json={"description": "described again"})
     expect_status(response, 200)
     got = expect_json(response)
-    assert isinstance(got, dict), f"PUT /{STORES}/{{id}} must answer a JSON object, got {type(got).__name__}"
-    assert got.get("id") == store["id"], f"PUT answered id {got.get('id')!r}, expected {store['id']!r}"
-    assert got.get("description") == "described again", f"PUT answered description {got.get('description')!r}"
+    expect_type(got, dict, f"PUT /{STORES}/{{id}} must answer a JSON object, got {type(got).__name__}",
+                response=response)
+    expect_equal(got.get("id"), store["id"], f"PUT answered id {got.get('id')!r}, expected {store['id']!r}",
+                 response=response)
+    expect_equal(got.get("description"), "described again", f"PUT answered description {got.get('description')!r}",
+                 response=response)
 
 
 @pytest.mark.level("MUST")
 def test_update_changes_only_the_fields_sent(api, store, new_name):
     """PUT /document-store/store/{id} with only a name keeps the description."""
     expect_status(api.put(item_path(STORES, store['id']), json={"name": new_name("store-renamed")}), 200)
-    got = expect_json(api.get(item_path(STORES, store['id'])))
-    assert got.get("description") == store["description"], f"description {got.get('description')!r} after a PUT that did not send it"
+    got_response = api.get(item_path(STORES, store['id']))
+    got = expect_json(got_response, 200)
+    expect_equal(got.get("description"), store["description"],
+                 f"description {got.get('description')!r} after a PUT that did not send it", response=got_response)
 
 
 @pytest.mark.level("MUST")
@@ -98,7 +113,7 @@ def test_get_after_delete_is_404(api, store, tracker):
 def test_deleted_store_is_not_listed(api, store, listed_stores):
     """After DELETE /document-store/store/{id}, GET /document-store/store no longer lists the store."""
     expect_status(api.delete(item_path(STORES, store['id'])), 200)
-    assert store["id"] not in listed_stores(), "deleted store still listed"
+    expect_not_in(store["id"], listed_stores(), "deleted store still listed")
 
 
 @pytest.mark.level("SHOULD")

@@ -9,7 +9,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_error_shape, expect_in, expect_json, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -40,7 +42,8 @@ def test_loaders_listing_is_an_array_of_components(api):
     response = api.get("document-store/components/loaders")
     expect_status(response, 200)
     loaders = expect_json(response)
-    assert isinstance(loaders, list) and loaders, f"expected a non-empty JSON array, got {str(loaders)[:200]!r}"
+    expect(isinstance(loaders, list) and loaders, f"expected a non-empty JSON array, got {str(loaders)[:200]!r}",
+           expected='isinstance(loaders, list) and loaders', received=loaders, response=response)
     for loader in loaders:
         expect_schema(loader, "LoaderComponent", "a listed loader")
 
@@ -51,8 +54,9 @@ def test_loaders_listing_includes_plain_text(api):
     response = api.get("document-store/components/loaders")
     expect_status(response, 200)
     loaders = expect_json(response)
-    assert isinstance(loaders, list), f"expected a JSON array, got {type(loaders).__name__}"
-    assert "plainText" in {ld.get("name") for ld in loaders if isinstance(ld, dict)}, "no plainText loader listed"
+    expect_type(loaders, list, f"expected a JSON array, got {type(loaders).__name__}", response=response)
+    expect_in("plainText", {ld.get("name") for ld in loaders if isinstance(ld, dict)}, "no plainText loader listed",
+              response=response)
 
 
 @pytest.mark.level("MUST")
@@ -62,8 +66,9 @@ def test_preview_splits_plain_text_into_chunks(api):
     response = api.post("document-store/loader/preview", json=preview_body())
     expect_status(response, 200)
     result = expect_schema(expect_json(response), "LoaderPreviewResult", "preview answer")
-    assert [c.get("pageContent") for c in result["chunks"]] == [FIRST, SECOND], f"chunks {result['chunks']!r}"
-    assert result["totalChunks"] == 2, f"totalChunks {result['totalChunks']}, expected 2"
+    expect_equal([c.get("pageContent") for c in result["chunks"]], [FIRST, SECOND], f"chunks {result['chunks']!r}",
+                 response=response)
+    expect_equal(result["totalChunks"], 2, f"totalChunks {result['totalChunks']}, expected 2", response=response)
 
 
 @pytest.mark.level("MUST")
@@ -73,8 +78,9 @@ def test_preview_returns_at_most_preview_chunk_count(api):
     response = api.post("document-store/loader/preview", json=preview_body(previewChunkCount=1))
     expect_status(response, 200)
     result = expect_schema(expect_json(response), "LoaderPreviewResult", "preview answer")
-    assert [c.get("pageContent") for c in result["chunks"]] == [FIRST], f"chunks {result['chunks']!r}, expected only the first"
-    assert result["totalChunks"] == 2, f"totalChunks {result['totalChunks']}, expected 2"
+    expect_equal([c.get("pageContent") for c in result["chunks"]], [FIRST],
+                 f"chunks {result['chunks']!r}, expected only the first", response=response)
+    expect_equal(result["totalChunks"], 2, f"totalChunks {result['totalChunks']}, expected 2", response=response)
 
 
 @pytest.mark.level("SHOULD")
@@ -85,7 +91,8 @@ def test_preview_honours_a_zero_chunk_overlap(api):
     response = api.post("document-store/loader/preview", json=body)
     expect_status(response, 200, why="chunkOverlap 0 is a valid setting (the spec's own example uses it)")
     result = expect_schema(expect_json(response), "LoaderPreviewResult", "preview answer")
-    assert [c.get("pageContent") for c in result["chunks"]] == [FIRST, SECOND], f"chunks {result['chunks']!r}"
+    expect_equal([c.get("pageContent") for c in result["chunks"]], [FIRST, SECOND], f"chunks {result['chunks']!r}",
+                 response=response)
 
 
 @pytest.mark.level("SHOULD")
@@ -93,10 +100,13 @@ def test_preview_honours_a_zero_chunk_overlap(api):
 def test_preview_saves_nothing_in_the_store(api, store):
     """A preview naming a store leaves it EMPTY: no loader and no chunk is saved."""
     expect_status(api.post("document-store/loader/preview", json=preview_body(storeId=store["id"])), 200)
-    got = expect_json(api.get(item_path(STORES, store['id'])))
-    assert got.get("loaders") == [], f"loaders after a preview: {got.get('loaders')!r}"
-    page = expect_json(api.get(item_path("document-store/chunks", store['id'], "all", 1)))
-    assert isinstance(page, dict) and page.get("count") == 0, f"chunks after a preview: {str(page)[:300]!r}"
+    got_response = api.get(item_path(STORES, store['id']))
+    got = expect_json(got_response, 200)
+    expect_equal(got.get("loaders"), [], f"loaders after a preview: {got.get('loaders')!r}", response=got_response)
+    page_response = api.get(item_path("document-store/chunks", store['id'], "all", 1))
+    page = expect_json(page_response, 200)
+    expect(isinstance(page, dict) and page.get("count") == 0, f"chunks after a preview: {str(page)[:300]!r}",
+           expected='isinstance(page, dict) and page.get("count") == 0', received=page, response=page_response)
 
 
 @pytest.mark.level("SHOULD")
@@ -135,9 +145,9 @@ def test_chunks_of_an_empty_store_are_an_empty_page(api, store):
     response = api.get(item_path("document-store/chunks", store['id'], "all", 1))
     expect_status(response, 200)
     page = expect_schema(expect_json(response), "ChunkPage", "chunk page")
-    assert page["chunks"] == [], f"a new store has chunks {page['chunks']!r}"
-    assert page["count"] == 0, f"a new store has count {page['count']}"
-    assert page["currentPage"] == 1, f"currentPage {page['currentPage']}, asked for 1"
+    expect_equal(page["chunks"], [], f"a new store has chunks {page['chunks']!r}", response=response)
+    expect_equal(page["count"], 0, f"a new store has count {page['count']}", response=response)
+    expect_equal(page["currentPage"], 1, f"currentPage {page['currentPage']}, asked for 1", response=response)
 
 
 @pytest.mark.level("MUST")

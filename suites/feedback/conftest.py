@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect, expect_json, expect_status
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.flows import direct_reply_agentflow
@@ -31,7 +31,10 @@ def ask(api: FlowiseClient, flow_id: str, question: str, chat_id: str | None = N
     response = api.post(item_path("prediction", flow_id), json=body)
     expect_status(response, 200, why="setup: a prediction must succeed so that there is a message to rate")
     answer = expect_json(response)
-    assert isinstance(answer, dict) and answer.get("chatId") and answer.get("chatMessageId"), f"setup: answer {answer!r}"
+    expect(isinstance(answer, dict) and answer.get("chatId") and answer.get("chatMessageId"),
+           f"setup: answer {answer!r}",
+           expected='isinstance(answer, dict) and answer.get("chatId") and answer.get("chatMessageId")',
+           received=answer, response=response)
     return {**answer, "chatflowid": flow_id}
 
 
@@ -39,7 +42,8 @@ def rate(api: FlowiseClient, flow_id: str, message_id: str, rating: str = "THUMB
     response = api.post(item_path("feedback", flow_id), json={"messageId": message_id, "rating": rating, **fields})
     expect_status(response, 200, why="setup: rating a stored message must succeed")
     feedback = expect_json(response)
-    assert isinstance(feedback, dict) and feedback.get("id"), f"setup: feedback answer {feedback!r}"
+    expect(isinstance(feedback, dict) and feedback.get("id"), f"setup: feedback answer {feedback!r}",
+           expected='isinstance(feedback, dict) and feedback.get("id")', received=feedback, response=response)
     return feedback
 
 

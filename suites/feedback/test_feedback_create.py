@@ -5,7 +5,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import (
+    expect_equal, expect_error_shape, expect_in, expect_json, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -20,7 +22,7 @@ def test_create_returns_the_feedback(api, answer):
     expect_status(response, 200)
     created = expect_schema(expect_json(response), "Feedback", "POST /feedback/{id} answer")
     sent = {k: created.get(k) for k in body}
-    assert sent == body, f"the feedback answered differs from what was sent: {sent} vs {body}"
+    expect_equal(sent, body, f"the feedback answered differs from what was sent: {sent} vs {body}")
 
 
 @pytest.mark.level("MUST")
@@ -30,7 +32,8 @@ def test_create_takes_chat_and_chatflow_from_the_message(api, answer):
     expect_status(response, 200)
     created = expect_json(response)
     got = (created.get("chatId"), created.get("chatflowid"))
-    assert got == (answer["chatId"], answer["chatflowid"]), f"(chatId, chatflowid) = {got}, the message has {(answer['chatId'], answer['chatflowid'])}"
+    expect_equal(got, (answer["chatId"], answer["chatflowid"]),
+                 f"(chatId, chatflowid) = {got}, the message has {(answer['chatId'], answer['chatflowid'])}")
 
 
 @pytest.mark.level("MUST")
@@ -39,8 +42,10 @@ def test_created_feedback_is_listed(api, answer, feedback):
     response = api.get(item_path("feedback", answer['chatflowid']))
     expect_status(response, 200)
     listed = expect_json(response)
-    assert isinstance(listed, list), f"GET /feedback/{{id}} must answer a JSON array, got {str(listed)[:200]}"
-    assert feedback["id"] in {f.get("id") for f in listed if isinstance(f, dict)}, "the created feedback is not listed"
+    expect_type(listed, list, f"GET /feedback/{{id}} must answer a JSON array, got {str(listed)[:200]}",
+                response=response)
+    expect_in(feedback["id"], {f.get("id") for f in listed if isinstance(f, dict)},
+              "the created feedback is not listed", response=response)
 
 
 @pytest.mark.level("MUST")
@@ -48,7 +53,8 @@ def test_create_needs_no_api_key(anon, answer):
     """POST /feedback/{id} is public: without an Authorization header it answers 200."""
     response = anon.post(item_path("feedback", answer['chatflowid']), json={"messageId": answer["chatMessageId"], "rating": "THUMBS_UP"})
     expect_status(response, 200)
-    assert expect_json(response).get("messageId") == answer["chatMessageId"]
+    expect_equal(expect_json(response).get("messageId"), answer["chatMessageId"], "The feedback is not for the message sent",
+                 response)
 
 
 @pytest.mark.level("MUST")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -19,9 +19,10 @@ def listed_ids(api, flow_id, **params):  # noqa: ANN001, ANN201
     response = api.get(item_path("feedback", flow_id), params=params)
     expect_status(response, 200, why=f"GET /feedback/{{id}} with {params or 'no filters'} must answer 200")
     items = expect_json(response)
-    assert isinstance(items, list) and all(isinstance(f, dict) for f in items), (
-        f"GET /feedback/{{id}} must answer a JSON array of feedback, got {str(items)[:300]}"
-    )
+    expect(isinstance(items, list) and all(isinstance(f, dict) for f in items),
+           f"GET /feedback/{{id}} must answer a JSON array of feedback, got {str(items)[:300]}",
+           expected='isinstance(items, list) and all(isinstance(f, dict) for f in items)', received=items,
+           response=response)
     return [f.get("id") for f in items]
 
 
@@ -31,24 +32,27 @@ def test_listed_feedback_matches_the_feedback_schema(api, rated_flow):
     response = api.get(item_path("feedback", rated_flow.flow_id))
     expect_status(response, 200)
     items = expect_json(response)
-    assert isinstance(items, list) and len(items) == 3, f"expected the scenario's 3 feedback, got {str(items)[:300]}"
+    expect(isinstance(items, list) and len(items) == 3, f"expected the scenario's 3 feedback, got {str(items)[:300]}",
+           expected='isinstance(items, list) and len(items) == 3', received=items, response=response)
     for item in items:
         expect_schema(item, "Feedback", f"feedback {item.get('id') if isinstance(item, dict) else item!r}")
-        assert item["chatflowid"] == rated_flow.flow_id, f"feedback {item['id']} names chatflow {item['chatflowid']}"
+        expect_equal(item["chatflowid"], rated_flow.flow_id,
+                     f"feedback {item['id']} names chatflow {item['chatflowid']}")
 
 
 @pytest.mark.level("MUST")
 def test_list_filters_by_chat_id(api, rated_flow):
     """GET /feedback/{chatflowId}?chatId=X lists exactly the feedback of chat X."""
     got = listed_ids(api, rated_flow.flow_id, chatId=rated_flow.chat_a)
-    assert set(got) == {rated_flow.first["id"], rated_flow.third["id"]}, f"chatId=A listed {got}"
+    expect_equal(set(got), {rated_flow.first["id"], rated_flow.third["id"]}, f"chatId=A listed {got}")
 
 
 @pytest.mark.level("MUST")
 def test_list_is_oldest_first_by_default(api, rated_flow):
     """Without order, GET /feedback/{chatflowId} lists by createdDate ascending."""
     got = listed_ids(api, rated_flow.flow_id)
-    assert got == [f["id"] for f in rated_flow.all], f"listed {got}, created in the order {[f['id'] for f in rated_flow.all]}"
+    expect_equal(got, [f["id"] for f in rated_flow.all],
+                 f"listed {got}, created in the order {[f['id'] for f in rated_flow.all]}")
 
 
 @pytest.mark.level("MUST")
@@ -56,7 +60,7 @@ def test_list_order_desc_is_newest_first(api, rated_flow):
     """With order=DESC, GET /feedback/{chatflowId} lists by createdDate descending."""
     got = listed_ids(api, rated_flow.flow_id, order="DESC")
     wanted = [f["id"] for f in reversed(rated_flow.all)]
-    assert got == wanted, f"order=DESC listed {got}, expected {wanted}"
+    expect_equal(got, wanted, f"order=DESC listed {got}, expected {wanted}")
 
 
 @pytest.mark.level("SHOULD")
@@ -64,7 +68,7 @@ def test_list_sort_order_desc_is_newest_first(api, rated_flow):
     """With sortOrder=desc (the documented spelling), GET /feedback/{chatflowId} lists newest first."""
     got = listed_ids(api, rated_flow.flow_id, sortOrder="desc")
     wanted = [f["id"] for f in reversed(rated_flow.all)]
-    assert got == wanted, f"sortOrder=desc listed {got}, expected {wanted}"
+    expect_equal(got, wanted, f"sortOrder=desc listed {got}, expected {wanted}")
 
 
 @pytest.mark.level("MUST")
@@ -72,7 +76,7 @@ def test_list_date_range_is_inclusive(api, rated_flow):
     """startDate = endDate = a feedback's createdDate lists exactly that feedback."""
     instant = rated_flow.second["createdDate"]
     got = listed_ids(api, rated_flow.flow_id, startDate=instant, endDate=instant)
-    assert got == [rated_flow.second["id"]], f"[{instant}, {instant}] listed {got}"
+    expect_equal(got, [rated_flow.second["id"]], f"[{instant}, {instant}] listed {got}")
 
 
 @pytest.mark.level("MUST")
@@ -80,7 +84,7 @@ def test_list_start_date_alone_leaves_out_older(api, rated_flow):
     """startDate alone lists the feedback created at or after it and leaves out older ones."""
     instant = rated_flow.second["createdDate"]
     got = listed_ids(api, rated_flow.flow_id, startDate=instant)
-    assert set(got) == {rated_flow.second["id"], rated_flow.third["id"]}, f"startDate={instant} listed {got}"
+    expect_equal(set(got), {rated_flow.second["id"], rated_flow.third["id"]}, f"startDate={instant} listed {got}")
 
 
 @pytest.mark.level("MUST")
@@ -88,7 +92,7 @@ def test_list_end_date_alone_leaves_out_newer(api, rated_flow):
     """endDate alone lists the feedback created at or before it and leaves out newer ones."""
     instant = rated_flow.second["createdDate"]
     got = listed_ids(api, rated_flow.flow_id, endDate=instant)
-    assert set(got) == {rated_flow.first["id"], rated_flow.second["id"]}, f"endDate={instant} listed {got}"
+    expect_equal(set(got), {rated_flow.first["id"], rated_flow.second["id"]}, f"endDate={instant} listed {got}")
 
 
 @pytest.mark.level("MUST")

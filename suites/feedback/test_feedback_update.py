@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect_equal, expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -17,7 +17,7 @@ def stored(api, flow_id, feedback_id):  # noqa: ANN001, ANN201
     response = api.get(item_path("feedback", flow_id))
     expect_status(response, 200)
     found = [f for f in expect_json(response) if isinstance(f, dict) and f.get("id") == feedback_id]
-    assert len(found) == 1, f"feedback {feedback_id} is listed {len(found)} times"
+    expect_equal(len(found), 1, f"feedback {feedback_id} is listed {len(found)} times", response=response)
     return found[0]
 
 
@@ -36,7 +36,7 @@ def test_update_persists(api, answer, feedback):
     expect_status(api.put(item_path("feedback", feedback['id']), json=change), 200)
     now = stored(api, answer["chatflowid"], feedback["id"])
     got = {k: now.get(k) for k in change}
-    assert got == change, f"after PUT the feedback has {got}, expected {change}"
+    expect_equal(got, change, f"after PUT the feedback has {got}, expected {change}")
 
 
 @pytest.mark.level("MUST")
@@ -44,15 +44,17 @@ def test_update_of_content_keeps_rating(api, answer, feedback):
     """PUT /feedback/{id} with only content changes the content and keeps the rating."""
     expect_status(api.put(item_path("feedback", feedback['id']), json={"content": "fc only the words"}), 200)
     now = stored(api, answer["chatflowid"], feedback["id"])
-    assert now.get("content") == "fc only the words", f"content is {now.get('content')!r}"
-    assert now.get("rating") == feedback["rating"], f"rating became {now.get('rating')!r}, was {feedback['rating']!r}"
+    expect_equal(now.get("content"), "fc only the words", f"content is {now.get('content')!r}")
+    expect_equal(now.get("rating"), feedback["rating"],
+                 f"rating became {now.get('rating')!r}, was {feedback['rating']!r}")
 
 
 @pytest.mark.level("MUST")
 def test_update_needs_no_api_key(api, anon, answer, feedback):
     """PUT /feedback/{id} is public: without an Authorization header it answers 200 and the change persists."""
     expect_status(anon.put(item_path("feedback", feedback['id']), json={"rating": "THUMBS_DOWN"}), 200)
-    assert stored(api, answer["chatflowid"], feedback["id"]).get("rating") == "THUMBS_DOWN"
+    expect_equal(stored(api, answer["chatflowid"], feedback["id"]).get("rating"), "THUMBS_DOWN",
+                 "An update sent without a key did not persist")
 
 
 @pytest.mark.level("MUST")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.flows import echo_answer
 from flowise_conformance.ids import item_path
@@ -17,7 +17,8 @@ def test_answer_text_is_the_flows_reply(api, chatflow):
     response = api.post(item_path("prediction", chatflow['id']), json={"question": "what do you say"})
     expect_status(response, 200)
     text = expect_json(response).get("text")
-    assert text == echo_answer("what do you say"), f"text is {text!r}, the flow replies {echo_answer('what do you say')!r}"
+    expect_equal(text, echo_answer("what do you say"),
+                 f"text is {text!r}, the flow replies {echo_answer('what do you say')!r}", response=response)
 
 
 @pytest.mark.level("MUST")
@@ -36,5 +37,6 @@ def test_requests_without_chat_id_start_new_chats(api, chatflow):
     expect_status(first, 200)
     expect_status(second, 200)
     a, b = expect_json(first).get("chatId"), expect_json(second).get("chatId")
-    assert isinstance(a, str) and a, f"no chatId in the first answer: {a!r}"
-    assert a != b, "two requests without chatId were put in the same chat"
+    expect(isinstance(a, str) and a, f"no chatId in the first answer: {a!r}", expected='isinstance(a, str) and a',
+           received=a)
+    expect(a != b, "two requests without chatId were put in the same chat", expected='a != b', received=a)

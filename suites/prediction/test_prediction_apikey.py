@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect_equal, expect_error_shape, expect_json, expect_status
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.flows import echo_answer
 from flowise_conformance.ids import item_path
@@ -45,7 +45,7 @@ def test_bound_chatflow_with_its_key_is_answered(api, bound_chatflow):
     """A prediction with the bound key (Authorization: Bearer <key>) is answered 200 with the flow's reply."""
     response = api.post(item_path("prediction", bound_chatflow['id']), json={"question": "my key"})
     expect_status(response, 200)
-    assert expect_json(response).get("text") == echo_answer("my key")
+    expect_equal(expect_json(response).get("text"), echo_answer("my key"), "The answer is not the flow's reply", response)
 
 
 @pytest.mark.level("MUST")
@@ -53,4 +53,4 @@ def test_unbound_chatflow_is_answered_without_key(anon, chatflow):
     """A chatflow bound to no key is public: a prediction without Authorization is answered 200."""
     response = anon.post(item_path("prediction", chatflow['id']), json={"question": "open door"})
     expect_status(response, 200)
-    assert expect_json(response).get("text") == echo_answer("open door")
+    expect_equal(expect_json(response).get("text"), echo_answer("open door"), "The answer is not the flow's reply", response)

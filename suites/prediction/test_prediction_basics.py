@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_json, expect_status
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
@@ -16,29 +16,33 @@ def test_prediction_answers_text_and_ids(api, chatflow):
     expect_status(response, 200)
     body = expect_json(response)
     for field in ("text", "question", "chatId", "chatMessageId", "sessionId"):
-        assert isinstance(body.get(field), str) and body[field], f"{field} missing or empty in {body!r}"
-    assert body["question"] == "hello conformance"
+        expect(isinstance(body.get(field), str) and body[field], f"{field} missing or empty in {body!r}",
+               expected='isinstance(body.get(field), str) and body[field]', received=body.get(field), response=response)
+    expect_equal(body["question"], "hello conformance", "The answer's question is not the one sent", response)
 
 
 @pytest.mark.level("MUST")
 def test_chat_id_is_continued(api, chatflow):
     """A prediction sent with the chatId of an earlier answer stays in that chat (same chatId back)."""
-    first = expect_json(api.post(item_path("prediction", chatflow['id']), json={"question": "one"}))
+    first_response = api.post(item_path("prediction", chatflow['id']), json={"question": "one"})
+    first = expect_json(first_response, 200)
     second = api.post(item_path("prediction", chatflow['id']), json={"question": "two", "chatId": first["chatId"]})
     expect_status(second, 200)
-    assert expect_json(second).get("chatId") == first["chatId"], "chatId was not continued"
+    expect_equal(expect_json(second).get("chatId"), first["chatId"], "chatId was not continued", second)
 
 
 @pytest.mark.level("MUST")
 def test_prediction_is_stored_as_two_messages(api, chatflow):
     """After one prediction, GET /chatmessage/{id} lists its userMessage and apiMessage."""
-    answer = expect_json(api.post(item_path("prediction", chatflow['id']), json={"question": "store me"}))
+    answer_response = api.post(item_path("prediction", chatflow['id']), json={"question": "store me"})
+    answer = expect_json(answer_response, 200)
     response = api.get(item_path("chatmessage", chatflow['id']), params={"chatId": answer["chatId"]})
     expect_status(response, 200)
     messages = expect_json(response)
     roles = sorted(m.get("role") for m in messages if isinstance(m, dict))
-    assert roles == ["apiMessage", "userMessage"], f"messages of the chat: {roles}"
-    assert answer["chatMessageId"] in {m.get("id") for m in messages}, "chatMessageId is not the stored apiMessage"
+    expect_equal(roles, ["apiMessage", "userMessage"], f"messages of the chat: {roles}")
+    expect_in(answer["chatMessageId"], {m.get("id") for m in messages}, "chatMessageId is not the stored apiMessage",
+              response=response)
 
 
 # Streamed predictions (SSE framing, event grammar, end event) are checked in contracts/test_sse.py.

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect_equal, expect_error_shape, expect_json, expect_status
 from flowise_conformance.flows import echo_answer
 from flowise_conformance.ids import item_path
 
@@ -18,7 +18,7 @@ def test_override_config_is_accepted(api, chatflow):
     body = {"question": "with overrides", "overrideConfig": {"vars": {"fcVariable": "fc-value"}}}
     response = api.post(item_path("prediction", chatflow['id']), json=body)
     expect_status(response, 200)
-    assert expect_json(response).get("text") == echo_answer("with overrides")
+    expect_equal(expect_json(response).get("text"), echo_answer("with overrides"), "The answer is not the flow's reply", response)
 
 
 @pytest.mark.level("MUST")
@@ -27,7 +27,7 @@ def test_history_is_accepted(api, chatflow):
     history = [{"role": "userMessage", "content": "earlier question"}, {"role": "apiMessage", "content": "earlier answer"}]
     response = api.post(item_path("prediction", chatflow['id']), json={"question": "with history", "history": history})
     expect_status(response, 200)
-    assert expect_json(response).get("text") == echo_answer("with history")
+    expect_equal(expect_json(response).get("text"), echo_answer("with history"), "The answer is not the flow's reply", response)
 
 
 @pytest.mark.level("MUST")

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_json, expect_status, expect_type
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
@@ -15,7 +15,8 @@ def _messages(api, flow_id: str, **params) -> list:
     response = api.get(item_path("chatmessage", flow_id), params=params)
     expect_status(response, 200)
     messages = expect_json(response)
-    assert isinstance(messages, list), f"GET /chatmessage must answer a JSON array, got {type(messages).__name__}"
+    expect_type(messages, list, f"GET /chatmessage must answer a JSON array, got {type(messages).__name__}",
+                response=response)
     return [m for m in messages if isinstance(m, dict)]
 
 
@@ -26,7 +27,7 @@ def test_chat_id_sent_is_answered_back(api, chatflow):
     response = api.post(item_path("prediction", chatflow['id']), json={"question": "mine", "chatId": chat_id})
     expect_status(response, 200)
     got = expect_json(response).get("chatId")
-    assert got == chat_id, f"chatId answered {got!r}, sent {chat_id!r}"
+    expect_equal(got, chat_id, f"chatId answered {got!r}, sent {chat_id!r}", response=response)
 
 
 @pytest.mark.level("MUST")
@@ -39,8 +40,9 @@ def test_continued_chat_keeps_all_its_messages(api, chatflow):
         expect_status(response, 200)
     messages = _messages(api, chatflow["id"], chatId=chat_id)
     questions = sorted(m.get("content") for m in messages if m.get("role") == "userMessage")
-    assert len(messages) == 4, f"{len(messages)} messages under the chat, expected 4: {[m.get('role') for m in messages]}"
-    assert questions == ["turn one", "turn two"], f"user messages of the chat: {questions}"
+    expect_equal(len(messages), 4,
+                 f"{len(messages)} messages under the chat, expected 4: {[m.get('role') for m in messages]}")
+    expect_equal(questions, ["turn one", "turn two"], f"user messages of the chat: {questions}")
 
 
 @pytest.mark.level("SHOULD")
@@ -51,7 +53,8 @@ def test_override_session_id_is_the_session_id(api, chatflow):
     response = api.post(item_path("prediction", chatflow['id']), json=body)
     expect_status(response, 200)
     got = expect_json(response).get("sessionId")
-    assert got == session_id, f"sessionId answered {got!r}, sent overrideConfig.sessionId {session_id!r}"
+    expect_equal(got, session_id, f"sessionId answered {got!r}, sent overrideConfig.sessionId {session_id!r}",
+                 response=response)
 
 
 @pytest.mark.level("SHOULD")
@@ -63,5 +66,7 @@ def test_override_session_id_is_stored_on_the_messages(api, chatflow):
     expect_status(api.post(item_path("prediction", chatflow['id']), json=body), 200)
     messages = _messages(api, chatflow["id"], sessionId=session_id)
     roles = sorted(str(m.get("role")) for m in messages)
-    assert roles == ["apiMessage", "userMessage"], f"messages under the session: {roles}"
-    assert all(m.get("sessionId") == session_id for m in messages), "a message does not carry the sessionId"
+    expect_equal(roles, ["apiMessage", "userMessage"], f"messages under the session: {roles}")
+    expect(all(m.get("sessionId") == session_id for m in messages), "a message does not carry the sessionId",
+           expected='all(m.get("sessionId") == session_id for m in messages)',
+           received=[m.get("sessionId") for m in messages])

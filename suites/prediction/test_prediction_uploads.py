@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_json, expect_status, expect_type
 from flowise_conformance.flows import echo_answer
 from flowise_conformance.ids import item_path
 
@@ -24,7 +24,7 @@ def _user_message(api, flow_id: str, chat_id: str) -> dict:
     response = api.get(item_path("chatmessage", flow_id), params={"chatId": chat_id})
     expect_status(response, 200)
     messages = [m for m in expect_json(response) if isinstance(m, dict) and m.get("role") == "userMessage"]
-    assert len(messages) == 1, f"{len(messages)} user messages in the chat, expected 1"
+    expect_equal(len(messages), 1, f"{len(messages)} user messages in the chat, expected 1", response=response)
     return messages[0]
 
 
@@ -34,7 +34,7 @@ def test_base64_upload_is_answered(api, chatflow):
     body = {"question": "with a file", "uploads": [_upload("file", "hello upload\n")]}
     response = api.post(item_path("prediction", chatflow['id']), json=body)
     expect_status(response, 200)
-    assert expect_json(response).get("text") == echo_answer("with a file")
+    expect_equal(expect_json(response).get("text"), echo_answer("with a file"), "The answer is not the flow's reply", response)
 
 
 @pytest.mark.level("SHOULD")
@@ -46,10 +46,10 @@ def test_base64_upload_is_recorded_on_the_user_message(api, chatflow):
     expect_status(response, 200)
     message = _user_message(api, chatflow["id"], expect_json(response)["chatId"])
     uploads = message.get("fileUploads")
-    assert isinstance(uploads, list), f"fileUploads of the user message is {uploads!r}, expected a list"
-    assert any(isinstance(u, dict) and u.get("name") == FILE_NAME and u.get("mime") == "text/plain" for u in uploads), (
-        f"the uploaded file is not in fileUploads: {uploads!r}"
-    )
+    expect_type(uploads, list, f"fileUploads of the user message is {uploads!r}, expected a list")
+    expect(any(isinstance(u, dict) and u.get("name") == FILE_NAME and u.get("mime") == "text/plain" for u in uploads),
+           f"the uploaded file is not in fileUploads: {uploads!r}",
+           expected=f"a file {FILE_NAME!r} of mime text/plain", received=uploads)
 
 
 @pytest.mark.level("SHOULD")
@@ -60,8 +60,9 @@ def test_full_file_upload_reaches_the_flow(api, chatflow):
     response = api.post(item_path("prediction", chatflow['id']), json={"question": "read the file", "uploads": [upload]})
     expect_status(response, 200)
     text = str(expect_json(response).get("text"))
-    assert echo_answer("read the file") in text, f"the reply {text[:300]!r} lost the question"
-    assert content in text or upload["data"] in text, f"the file's content is not in the reply {text[:300]!r}"
+    expect_in(echo_answer("read the file"), text, f"the reply {text[:300]!r} lost the question", response=response)
+    expect(content in text or upload["data"] in text, f"the file's content is not in the reply {text[:300]!r}",
+           expected='content in text or upload["data"] in text', received=content, response=response)
 
 
 @pytest.mark.level("SHOULD")
@@ -71,8 +72,8 @@ def test_multipart_prediction_is_answered(api, chatflow):
     response = api.post(item_path("prediction", chatflow['id']), data={"question": "multipart"}, files=files)
     expect_status(response, 200)
     body = expect_json(response)
-    assert body.get("question") == "multipart", f"question answered {body.get('question')!r}"
-    assert body.get("text") == echo_answer("multipart"), f"text is {body.get('text')!r}"
+    expect_equal(body.get("question"), "multipart", f"question answered {body.get('question')!r}", response=response)
+    expect_equal(body.get("text"), echo_answer("multipart"), f"text is {body.get('text')!r}", response=response)
 
 
 @pytest.mark.level("SHOULD")
@@ -83,4 +84,5 @@ def test_multipart_prediction_is_stored(api, chatflow):
     response = api.post(item_path("prediction", chatflow['id']), data={"question": "multipart stored"}, files=files)
     expect_status(response, 200)
     message = _user_message(api, chatflow["id"], expect_json(response)["chatId"])
-    assert message.get("content") == "multipart stored", f"the user message holds {message.get('content')!r}"
+    expect_equal(message.get("content"), "multipart stored", f"the user message holds {message.get('content')!r}",
+                 response=response)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_in, expect_json, expect_not_in, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -18,10 +20,11 @@ def test_create_returns_the_tool_with_an_id(api, tracker, tool_fields):
     tool = tracker.track_response("tool", response, body["name"])
     expect_status(response, 200)
     expect_json(response)
-    assert isinstance(tool, dict), f"POST /tools must answer a JSON object, got {type(tool).__name__}"
-    assert isinstance(tool.get("id"), str) and tool["id"], f"no id in {tool!r}"
+    expect_type(tool, dict, f"POST /tools must answer a JSON object, got {type(tool).__name__}", response=response)
+    expect(isinstance(tool.get("id"), str) and tool["id"], f"no id in {tool!r}",
+           expected='isinstance(tool.get("id"), str) and tool["id"]', received=tool.get("id"), response=response)
     for field, sent in body.items():
-        assert tool.get(field) == sent, f"{field}: answered {tool.get(field)!r}, sent {sent!r}"
+        expect_equal(tool.get(field), sent, f"{field}: answered {tool.get(field)!r}, sent {sent!r}", response=response)
 
 
 @pytest.mark.level("SHOULD")
@@ -36,9 +39,10 @@ def test_get_returns_the_created_tool(api, tool):
     response = api.get(item_path("tools", tool['id']))
     expect_status(response, 200)
     got = expect_json(response)
-    assert isinstance(got, dict), f"GET /tools/{{id}} must answer a JSON object, got {type(got).__name__}"
+    expect_type(got, dict, f"GET /tools/{{id}} must answer a JSON object, got {type(got).__name__}", response=response)
     for field in ("id", "name", "description", "color", "schema", "func"):
-        assert got.get(field) == tool[field], f"{field}: got {got.get(field)!r}, created {tool[field]!r}"
+        expect_equal(got.get(field), tool[field], f"{field}: got {got.get(field)!r}, created {tool[field]!r}",
+                     response=response)
 
 
 @pytest.mark.level("MUST")
@@ -47,8 +51,9 @@ def test_created_tool_is_listed(api, tool):
     response = api.get("tools")
     expect_status(response, 200)
     listed = expect_json(response)
-    assert isinstance(listed, list), f"GET /tools must answer a JSON array, got {type(listed).__name__}"
-    assert tool["id"] in {t.get("id") for t in listed if isinstance(t, dict)}, "created tool not listed"
+    expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}", response=response)
+    expect_in(tool["id"], {t.get("id") for t in listed if isinstance(t, dict)}, "created tool not listed",
+              response=response)
 
 
 @pytest.mark.level("MUST")
@@ -60,7 +65,8 @@ def test_update_persists(api, tool):
     again = api.get(item_path("tools", tool['id']))
     expect_status(again, 200)
     got = expect_json(again)
-    assert got.get("description") == described, f"after PUT the description is {got.get('description')!r}"
+    expect_equal(got.get("description"), described, f"after PUT the description is {got.get('description')!r}",
+                 response=again)
 
 
 @pytest.mark.level("SHOULD")
@@ -70,9 +76,11 @@ def test_update_answers_the_updated_tool(api, tool, new_name):
     response = api.put(item_path("tools", tool['id']), json={"name": renamed})
     expect_status(response, 200)
     got = expect_json(response)
-    assert isinstance(got, dict), f"PUT /tools/{{id}} must answer a JSON object, got {type(got).__name__}"
-    assert got.get("id") == tool["id"], f"PUT answered id {got.get('id')!r}, expected {tool['id']!r}"
-    assert got.get("name") == renamed, f"PUT answered name {got.get('name')!r}, expected {renamed!r}"
+    expect_type(got, dict, f"PUT /tools/{{id}} must answer a JSON object, got {type(got).__name__}", response=response)
+    expect_equal(got.get("id"), tool["id"], f"PUT answered id {got.get('id')!r}, expected {tool['id']!r}",
+                 response=response)
+    expect_equal(got.get("name"), renamed, f"PUT answered name {got.get('name')!r}, expected {renamed!r}",
+                 response=response)
 
 
 @pytest.mark.level("MUST")
@@ -80,9 +88,12 @@ def test_update_changes_only_the_fields_sent(api, tool):
     """PUT /tools/{id} with only a description keeps name, color, schema and func as they were."""
     response = api.put(item_path("tools", tool['id']), json={"description": "only this changes"})
     expect_status(response, 200)
-    got = expect_json(api.get(item_path("tools", tool['id'])))
+    got_response = api.get(item_path("tools", tool['id']))
+    got = expect_json(got_response, 200)
     for field in ("name", "color", "schema", "func"):
-        assert got.get(field) == tool[field], f"{field}: {got.get(field)!r} after a PUT that did not send it, was {tool[field]!r}"
+        expect_equal(got.get(field), tool[field],
+                     f"{field}: {got.get(field)!r} after a PUT that did not send it, was {tool[field]!r}",
+                     response=got_response)
 
 
 @pytest.mark.level("MUST")
@@ -100,9 +111,12 @@ def test_get_after_delete_is_404(api, tool, tracker):
 def test_deleted_tool_is_not_listed(api, tool):
     """After DELETE /tools/{id}, GET /tools no longer lists the tool."""
     expect_status(api.delete(item_path("tools", tool['id'])), 200)
-    listed = expect_json(api.get("tools"))
-    assert isinstance(listed, list), f"GET /tools must answer a JSON array, got {type(listed).__name__}"
-    assert tool["id"] not in {t.get("id") for t in listed if isinstance(t, dict)}, "deleted tool still listed"
+    listed_response = api.get("tools")
+    listed = expect_json(listed_response, 200)
+    expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}",
+                response=listed_response)
+    expect_not_in(tool["id"], {t.get("id") for t in listed if isinstance(t, dict)}, "deleted tool still listed",
+                  response=listed_response)
 
 
 @pytest.mark.level("SHOULD")

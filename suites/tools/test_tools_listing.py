@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 
 pytestmark = [pytest.mark.resource("tools")]
@@ -16,8 +16,11 @@ def test_paged_list_has_data_and_total(api, tool):
     response = api.get("tools", params={"page": 1, "limit": 1})
     expect_status(response, 200)
     page = expect_schema(expect_json(response), "ToolPage", "GET /tools?page=1&limit=1 answer")
-    assert page["total"] >= 1, f"total {page['total']} although a tool exists"
-    assert len(page["data"]) == 1, f"limit=1 with total {page['total']} must give exactly one tool, got {len(page['data'])}"
+    expect(page["total"] >= 1, f"total {page['total']} although a tool exists", expected='page["total"] >= 1',
+           received=page["total"], response=response)
+    expect_equal(len(page["data"]), 1,
+                 f"limit=1 with total {page['total']} must give exactly one tool, got {len(page['data'])}",
+                 response=response)
 
 
 @pytest.mark.level("SHOULD")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import (
+    expect_equal, expect_error_shape, expect_json, expect_not_in, expect_refused, expect_status, expect_type,
+)
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("tools"), pytest.mark.mutating]
@@ -40,10 +42,13 @@ def test_rejected_create_stores_nothing(api, tracker, tool_fields):
     del body["color"]
     response = api.post("tools", json=body)
     tracker.track_response("tool", response, body["name"])
-    assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
-    listed = expect_json(api.get("tools"))
-    assert isinstance(listed, list), f"GET /tools must answer a JSON array, got {type(listed).__name__}"
-    assert body["name"] not in {t.get("name") for t in listed if isinstance(t, dict)}, "a rejected create stored a tool"
+    expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
+    listed_response = api.get("tools")
+    listed = expect_json(listed_response, 200)
+    expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}",
+                response=listed_response)
+    expect_not_in(body["name"], {t.get("name") for t in listed if isinstance(t, dict)},
+                  "a rejected create stored a tool", response=listed_response)
 
 
 @pytest.mark.level("MUST")
@@ -66,7 +71,10 @@ def test_update_with_empty_name_is_rejected(api, tool):
 def test_rejected_update_changes_nothing(api, tool):
     """A PUT /tools/{id} rejected for a null name leaves the tool as it was."""
     response = api.put(item_path("tools", tool['id']), json={"name": None, "description": "must not be stored"})
-    assert response.status_code >= 400, f"the bad request was accepted: {response.status_code} (this test checks only that nothing changed)"
-    got = expect_json(api.get(item_path("tools", tool['id'])))
-    assert got.get("name") == tool["name"], f"name is {got.get('name')!r} after a rejected PUT"
-    assert got.get("description") == tool["description"], f"description is {got.get('description')!r} after a rejected PUT"
+    expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
+    got_response = api.get(item_path("tools", tool['id']))
+    got = expect_json(got_response, 200)
+    expect_equal(got.get("name"), tool["name"], f"name is {got.get('name')!r} after a rejected PUT",
+                 response=got_response)
+    expect_equal(got.get("description"), tool["description"],
+                 f"description is {got.get('description')!r} after a rejected PUT", response=got_response)

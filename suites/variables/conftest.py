@@ -5,7 +5,7 @@ from typing import Any, Callable
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import expect_json, expect_status, expect_type
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.tracker import Tracker
@@ -55,7 +55,8 @@ def listed_variables(api: FlowiseClient) -> Callable[[], dict[str, dict[str, Any
         response = api.get("variables")
         expect_status(response, 200)
         listed = expect_json(response)
-        assert isinstance(listed, list), f"GET /variables must answer a JSON array, got {type(listed).__name__}"
+        expect_type(listed, list, f"GET /variables must answer a JSON array, got {type(listed).__name__}",
+                    response=response)
         return {v["id"]: v for v in listed if isinstance(v, dict) and isinstance(v.get("id"), str)}
 
     return read

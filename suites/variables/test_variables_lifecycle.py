@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_in, expect_json, expect_not_in, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.ids import item_path
 
@@ -21,10 +23,14 @@ def test_create_returns_the_variable_with_an_id(api, tracker, variable_fields):
     variable = tracker.track_response("variable", response, body["name"])
     expect_status(response, 200)
     expect_json(response)
-    assert isinstance(variable, dict), f"POST /variables must answer a JSON object, got {type(variable).__name__}"
-    assert isinstance(variable.get("id"), str) and variable["id"], f"no id in {variable!r}"
+    expect_type(variable, dict, f"POST /variables must answer a JSON object, got {type(variable).__name__}",
+                response=response)
+    expect(isinstance(variable.get("id"), str) and variable["id"], f"no id in {variable!r}",
+           expected='isinstance(variable.get("id"), str) and variable["id"]', received=variable.get("id"),
+           response=response)
     for field, sent in body.items():
-        assert variable.get(field) == sent, f"{field}: answered {variable.get(field)!r}, sent {sent!r}"
+        expect_equal(variable.get(field), sent, f"{field}: answered {variable.get(field)!r}, sent {sent!r}",
+                     response=response)
 
 
 @pytest.mark.level("SHOULD")
@@ -37,18 +43,19 @@ def test_created_variable_matches_the_variable_schema(variable):
 def test_created_variable_is_listed(variable, listed_variables):
     """GET /variables answers a plain JSON array that lists the variable just created, with its value."""
     listed = listed_variables()
-    assert variable["id"] in listed, "created variable not listed"
-    assert listed[variable["id"]].get("value") == variable["value"], f"listed value {listed[variable['id']].get('value')!r}"
+    expect_in(variable["id"], listed, "created variable not listed")
+    expect_equal(listed[variable["id"]].get("value"), variable["value"],
+                 f"listed value {listed[variable['id']].get('value')!r}")
 
 
 @pytest.mark.level("MUST")
 def test_runtime_variable_keeps_its_type(create_variable, listed_variables):
     """A variable created with type runtime is listed with type runtime."""
     variable = create_variable(type="runtime", value="")
-    assert variable.get("type") == "runtime", f"POST answered type {variable.get('type')!r} for a runtime variable"
+    expect_equal(variable.get("type"), "runtime", f"POST answered type {variable.get('type')!r} for a runtime variable")
     listed = listed_variables()
-    assert variable["id"] in listed, "created runtime variable not listed"
-    assert listed[variable["id"]].get("type") == "runtime", f"listed type {listed[variable['id']].get('type')!r}"
+    expect_in(variable["id"], listed, "created runtime variable not listed")
+    expect_equal(listed[variable["id"]].get("type"), "runtime", f"listed type {listed[variable['id']].get('type')!r}")
 
 
 @pytest.mark.level("MUST")
@@ -57,8 +64,9 @@ def test_update_persists(api, variable, listed_variables):
     response = api.put(item_path("variables", variable['id']), json={"value": "fc-changed"})
     expect_status(response, 200)
     listed = listed_variables()
-    assert variable["id"] in listed, "updated variable not listed"
-    assert listed[variable["id"]].get("value") == "fc-changed", f"listed value after PUT {listed[variable['id']].get('value')!r}"
+    expect_in(variable["id"], listed, "updated variable not listed")
+    expect_equal(listed[variable["id"]].get("value"), "fc-changed",
+                 f"listed value after PUT {listed[variable['id']].get('value')!r}")
 
 
 @pytest.mark.level("SHOULD")
@@ -67,9 +75,11 @@ def test_update_answers_the_updated_variable(api, variable):
     response = api.put(item_path("variables", variable['id']), json={"value": "fc-answered"})
     expect_status(response, 200)
     got = expect_json(response)
-    assert isinstance(got, dict), f"PUT /variables/{{id}} must answer a JSON object, got {type(got).__name__}"
-    assert got.get("id") == variable["id"], f"PUT answered id {got.get('id')!r}, expected {variable['id']!r}"
-    assert got.get("value") == "fc-answered", f"PUT answered value {got.get('value')!r}"
+    expect_type(got, dict, f"PUT /variables/{{id}} must answer a JSON object, got {type(got).__name__}",
+                response=response)
+    expect_equal(got.get("id"), variable["id"], f"PUT answered id {got.get('id')!r}, expected {variable['id']!r}",
+                 response=response)
+    expect_equal(got.get("value"), "fc-answered", f"PUT answered value {got.get('value')!r}", response=response)
 
 
 @pytest.mark.level("MUST")
@@ -78,9 +88,9 @@ def test_update_changes_only_the_fields_sent(api, create_variable, listed_variab
     variable = create_variable(type="runtime", value="")
     expect_status(api.put(item_path("variables", variable['id']), json={"value": "fc-only-this"}), 200)
     got = listed_variables().get(variable["id"])
-    assert got is not None, "updated variable not listed"
-    assert got.get("name") == variable["name"], f"name {got.get('name')!r} after a PUT that did not send it"
-    assert got.get("type") == "runtime", f"type {got.get('type')!r} after a PUT that did not send it"
+    expect(got is not None, "updated variable not listed", expected='got is not None', received=got)
+    expect_equal(got.get("name"), variable["name"], f"name {got.get('name')!r} after a PUT that did not send it")
+    expect_equal(got.get("type"), "runtime", f"type {got.get('type')!r} after a PUT that did not send it")
 
 
 @pytest.mark.level("SHOULD")
@@ -88,8 +98,8 @@ def test_update_switches_the_type(api, variable, listed_variables):
     """PUT /variables/{id} with type runtime turns a static variable into a runtime one."""
     expect_status(api.put(item_path("variables", variable['id']), json={"type": "runtime"}), 200)
     got = listed_variables().get(variable["id"])
-    assert got is not None, "updated variable not listed"
-    assert got.get("type") == "runtime", f"type {got.get('type')!r} after PUT {{type: runtime}}"
+    expect(got is not None, "updated variable not listed", expected='got is not None', received=got)
+    expect_equal(got.get("type"), "runtime", f"type {got.get('type')!r} after PUT {{type: runtime}}")
 
 
 @pytest.mark.level("MUST")
@@ -99,7 +109,7 @@ def test_deleted_variable_is_not_listed(api, variable, listed_variables, tracker
     listed = listed_variables()
     if variable["id"] not in listed:
         tracker.gone("variable", variable["id"])
-    assert variable["id"] not in listed, "deleted variable still listed"
+    expect_not_in(variable["id"], listed, "deleted variable still listed")
 
 
 @pytest.mark.level("SHOULD")

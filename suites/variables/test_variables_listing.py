@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 
 pytestmark = [pytest.mark.resource("variables")]
@@ -16,8 +16,11 @@ def test_paged_list_has_data_and_total(api, variable):
     response = api.get("variables", params={"page": 1, "limit": 1})
     expect_status(response, 200)
     page = expect_schema(expect_json(response), "VariablePage", "GET /variables?page=1&limit=1 answer")
-    assert page["total"] >= 1, f"total {page['total']} although a variable exists"
-    assert len(page["data"]) == 1, f"limit=1 with total {page['total']} must give exactly one variable, got {len(page['data'])}"
+    expect(page["total"] >= 1, f"total {page['total']} although a variable exists", expected='page["total"] >= 1',
+           received=page["total"], response=response)
+    expect_equal(len(page["data"]), 1,
+                 f"limit=1 with total {page['total']} must give exactly one variable, got {len(page['data'])}",
+                 response=response)
 
 
 @pytest.mark.level("SHOULD")
