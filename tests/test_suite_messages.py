@@ -135,15 +135,11 @@ def test_the_general_checks_say_expected_received_and_the_request():
         )
 
 
-# moved out of suites/ by issue 17 item 5 (a check of the spec, not of a server); drop the entry then
-SPEC_CHECKS = {"test_the_spec_declares_protected_and_public_operations"}
-
-
 def test_suites_use_no_bare_assert():
     """One style: every check in suites/ says Expected / Received (a bare assert prints pytest's own rewrite)."""
     found = [
         f"{path.relative_to(suites_dir())}:{node.lineno} {fn.name}: assert {ast.unparse(node.test)[:100]}"
-        for path, fn in _suite_functions() if fn.name not in SPEC_CHECKS
+        for path, fn in _suite_functions()
         for node in ast.walk(fn) if isinstance(node, ast.Assert)
     ]
     assert not found, "Expected: no bare assert in suites/\nReceived:\n" + "\n".join(found)
