@@ -1,0 +1,145 @@
+"""The resource registry: one place for what the suite knows about each resource of the API.
+
+A resource is one tag of spec/openapi.yaml (its name is the tag, the suites' ``resource`` marker
+and a ``--profile`` name). Declared here, once, what the spec cannot say: the capability a target
+may declare unsupported (config.KNOWN_CAPABILITIES), the tracker kind of the objects it owns, and
+the core profile. Derived from the spec, never repeated: its paths, the collection it creates in
+and the item path that deletes (a POST path whose ``/{id}`` has a DELETE), whether an object is
+read back by its item or from the list (proof.py), the create/delete operations, and the public
+operations (``security: []``), from which the reference server takes its unauthenticated prefixes.
+
+Read by the tracker, cleanup and proof, the safety guard, the auth matrix, config, gating (core
+profile) and the fuzz suite. tests/test_resources.py checks the registry against the spec: every
+spec path belongs to exactly one resource, and every resource's paths exist.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Any
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # the spec tag
+    capability: str | None = None  # a target that declares it false is not tested on this resource
+    kind: str | None = None  # the tracker's kind of the objects a create makes; None: it owns none
+
+    @property
+    def core(self) -> bool:
+        return self.name in CORE_RESOURCES
+
+    @cached_property
+    def paths(self) -> tuple[str, ...]:
+        """The spec's path templates whose operations carry this tag."""
+        return tuple(p for p, ops in _spec_paths().items() if self.name in _tags(ops))
+
+    @cached_property
+    def collection(self) -> str | None:
+        """Where a POST creates an owned object: a path of this tag whose ``/{id}`` has a DELETE."""
+        if self.kind is None:
+            return None
+        spec_paths = _spec_paths()
+        found = [p for p in self.paths if "post" in spec_paths[p] and "delete" in spec_paths.get(p + "/{id}", {})]
+        return found[0] if len(found) == 1 else None
+
+    @property
+    def item(self) -> str | None:
+        """The path template that reads, updates and deletes one owned object (``.../{id}``)."""
+        return None if self.collection is None else self.collection + "/{id}"
+
+    @property
+    def read_by_list(self) -> bool:
+        """The API has no GET of one object: proof reads it back from the collection's list."""
+        return self.item is not None and "get" not in _spec_paths()[self.item]
+
+    @property
+    def create_operation(self) -> str | None:
+        return None if self.collection is None else _spec_paths()[self.collection]["post"].get("operationId")
+
+    @property
+    def delete_operation(self) -> str | None:
+        return None if self.item is None else _spec_paths()[self.item]["delete"].get("operationId")
+
+
+# The spec's tags, declared in its order. Adding a resource: one line here, next to its spec section.
+RESOURCES: tuple[Resource, ...] = (
+    Resource("ping"),
+    Resource("chatflows", "chatflows", "chatflow"),
+    Resource("prediction", "prediction"),
+    Resource("assistants", "assistants", "assistant"),
+    Resource("document-store", "document_store", "document_store"),
+    Resource("chatmessage", "chatmessage"),
+    Resource("tools", "tools", "tool"),
+    Resource("variables", "variables", "variable"),
+    Resource("feedback", "feedback"),
+    Resource("attachments", "attachments"),
+    Resource("vector-upsert", "vector_upsert"),
+)
+# The core profile: MUST tests of these resources; auth, streaming, errors and limits are the suites'
+# cross-cutting resources (marker names without a spec tag).
+CORE_RESOURCES = ("ping", "auth", "chatflows", "prediction", "streaming", "chatmessage", "errors", "limits")
+# Capabilities of parts of a resource (x-fc-capability, requires markers), not of a whole resource.
+FEATURE_CAPABILITIES = ("streaming", "uploads", "document_store_loaders", "apikey", "rate_limit", "multipart_limit")
+KNOWN_CAPABILITIES = frozenset({r.capability for r in RESOURCES if r.capability} | set(FEATURE_CAPABILITIES))
+# Flowise's unauthenticated paths that the spec does not describe (its whitelist), kept public by the reference.
+PUBLIC_OUTSIDE_SPEC = ("/api/v1/version", "/api/v1/verify/apikey/")
+
+
+def by_name(name: str) -> Resource | None:
+    return next((r for r in RESOURCES if r.name == name), None)
+
+
+def by_kind(kind: str) -> Resource | None:
+    return next((r for r in RESOURCES if r.kind == kind), None)
+
+
+@lru_cache(maxsize=1)
+def owned() -> dict[str, Resource]:
+    """kind -> resource, for the resources whose objects the run creates and deletes."""
+    return {r.kind: r for r in RESOURCES if r.kind and r.item}
+
+
+def tag_capability() -> dict[str, str]:
+    """Spec tag -> the capability the whole resource depends on."""
+    return {r.name: r.capability for r in RESOURCES if r.capability}
+
+
+@lru_cache(maxsize=1)
+def public_prefixes() -> tuple[str, ...]:
+    """The paths a request reaches without an API key: each public operation's path up to its first
+    parameter (a path without parameters only exactly), plus PUBLIC_OUTSIDE_SPEC."""
+    found = []
+    for path, ops in _spec_paths().items():
+        if any(op.get("security", _default_security()) == [] for op in _operations(ops)):
+            found.append(path.split("{", 1)[0] if "{" in path else path)
+    return tuple(dict.fromkeys([*found, *PUBLIC_OUTSIDE_SPEC]))
+
+
+def is_public(path: str) -> bool:
+    """Whether a request path needs no API key (a prefix ending in '/' matches what follows it)."""
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in public_prefixes())
+
+
+def _spec() -> dict[str, Any]:
+    from flowise_conformance.spec import load_spec
+
+    return load_spec()
+
+
+def _spec_paths() -> dict[str, Any]:
+    return _spec().get("paths") or {}
+
+
+def _default_security() -> Any:
+    return _spec().get("security")
+
+
+def _operations(ops: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for method, op in (ops or {}).items() if method in HTTP_METHODS and isinstance(op, dict)]
+
+
+def _tags(ops: dict[str, Any]) -> set[str]:
+    return {tag for op in _operations(ops) for tag in op.get("tags") or []}
