@@ -21,6 +21,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from flowise_conformance.errors import UsageError
+from flowise_conformance.resources import KNOWN_CAPABILITIES
 
 ENV_BASE_URL = "FLOWISE_BASE_URL"
 ENV_API_KEY = "FLOWISE_API_KEY"
@@ -28,14 +29,8 @@ ENV_TARGET = "FLOWISE_TARGET"
 
 DEFAULT_BODY_LIMIT = 50 * 1024 * 1024  # Flowise's FLOWISE_FILE_SIZE_LIMIT default, "50mb"
 
-# Resources and features a target may declare unsupported: their tests are skipped, never passed.
-KNOWN_CAPABILITIES = frozenset(
-    {
-        "chatflows", "prediction", "streaming", "uploads", "assistants", "document_store",
-        "document_store_loaders", "chatmessage", "tools", "variables", "feedback", "attachments",
-        "vector_upsert", "apikey", "rate_limit", "multipart_limit",
-    }
-)
+# KNOWN_CAPABILITIES (resources.py): resources and features a target may declare unsupported; their
+# tests are skipped, never passed.
 
 
 def canonical_capability(name: str) -> str | None:

@@ -27,10 +27,6 @@ class Resource:
     capability: str | None = None  # a target that declares it false is not tested on this resource
     kind: str | None = None  # the tracker's kind of the objects a create makes; None: it owns none
 
-    @property
-    def core(self) -> bool:
-        return self.name in CORE_RESOURCES
-
     @cached_property
     def paths(self) -> tuple[str, ...]:
         """The spec's path templates whose operations carry this tag."""
