@@ -9,24 +9,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flowise_conformance.resources import tag_capability
 from flowise_conformance.spec import load_spec
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-# The capability (config.KNOWN_CAPABILITIES) a whole resource depends on, by spec tag.
-TAG_CAPABILITY = {
-    "chatflows": "chatflows",
-    "prediction": "prediction",
-    "assistants": "assistants",
-    "document-store": "document_store",
-    "chatmessage": "chatmessage",
-    "tools": "tools",
-    "variables": "variables",
-    "feedback": "feedback",
-    "attachments": "attachments",
-    "vector-upsert": "vector_upsert",
-}
 
 
 @dataclass(frozen=True)
@@ -52,7 +40,7 @@ class Operation:
     @property
     def capabilities(self) -> tuple[str, ...]:
         """What a target must not declare unsupported for this operation to be fuzzed."""
-        found = [c for c in (TAG_CAPABILITY.get(self.tag), self.capability) if c]
+        found = [c for c in (tag_capability().get(self.tag), self.capability) if c]  # resources.py
         return tuple(dict.fromkeys(found))
 
 

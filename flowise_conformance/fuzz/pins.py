@@ -25,6 +25,7 @@ from flowise_conformance.errors import HarnessError
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.fuzz.guard import Ownership
 from flowise_conformance.ids import item_path
+from flowise_conformance.resources import owned
 from flowise_conformance.tracker import Tracker, delete_path
 
 PIN_SHARE = 4  # of every 4 cases, 3 are pinned to an owned object and 1 keeps its generated id
@@ -129,13 +130,14 @@ class Factory:
     made: list[tuple[str, str]] = field(default_factory=list)  # (tracker kind, id), for cleanup
     deleted: set[str] = field(default_factory=set)  # ids a fuzzed DELETE was answered 2xx for
 
-    def _create(self, kind: str, path: str, body: dict[str, Any], name: str) -> dict[str, Any]:
+    def _create(self, kind: str, body: dict[str, Any], name: str) -> dict[str, Any]:
+        path = owned()[kind].collection  # resources.py
         response = self.api.post(path, json=body)
         created = json_or_none(response)
         if response.is_success and isinstance(created, dict) and isinstance(created.get("id"), str):
             journal_created(self.tracker, kind, created["id"], name, str(response.request.url))
         if response.status_code != 200 or not isinstance(created, dict) or not isinstance(created.get("id"), str):
-            raise HarnessError(f"fuzz setup: POST /api/v1/{path} answered {response.status_code}, not 200 with an id")
+            raise HarnessError(f"fuzz setup: POST {path} answered {response.status_code}, not 200 with an id")
         self.ownership.own(created["id"])
         self.made.append((kind, created["id"]))
         return created
@@ -144,7 +146,7 @@ class Factory:
         name = self.new_name("fuzz-chatflow")
         body = {"name": name, "flowData": direct_reply_agentflow(), "type": "AGENTFLOW"}
         body.update(fields)
-        return self._create("chatflow", "chatflows", body, name)
+        return self._create("chatflow", body, name)
 
     def upload_chatflow(self) -> dict[str, Any]:
         return self.chatflow(chatbotConfig=UPLOADS_ON)
@@ -176,21 +178,21 @@ class Factory:
         name = self.new_name("fuzz-assistant")
         body = {"type": "CUSTOM", "credential": str(uuid.uuid4()),
                 "details": json.dumps({"name": name, "description": "flowise-conformance fuzz", "instruction": "Be brief."})}
-        return self._create("assistant", "assistants", body, name)
+        return self._create("assistant", body, name)
 
     def document_store(self) -> dict[str, Any]:
         name = self.new_name("fuzz-store")
-        return self._create("document_store", "document-store/store", {"name": name, "description": "fuzz"}, name)
+        return self._create("document_store", {"name": name, "description": "fuzz"}, name)
 
     def tool(self) -> dict[str, Any]:
         name = self.new_name("fuzz-tool").replace("-", "_")
         body = {"name": name, "description": "flowise-conformance fuzz", "color": "linear-gradient(rgb(1,2,3), rgb(4,5,6))",
                 "schema": "[]", "func": "return 1;"}
-        return self._create("tool", "tools", body, name)
+        return self._create("tool", body, name)
 
     def variable(self) -> dict[str, Any]:
         name = self.new_name("fuzz-var").replace("-", "_")
-        return self._create("variable", "variables", {"name": name, "value": "fuzz", "type": "static"}, name)
+        return self._create("variable", {"name": name, "value": "fuzz", "type": "static"}, name)
 
     def make(self, kind: str) -> dict[str, Any]:
         maker = getattr(self, kind, None)
