@@ -21,20 +21,14 @@ import pytest
 
 from flowise_conformance.checks import expect_status
 from flowise_conformance.checks.core import ConformanceFailure, describe
-from flowise_conformance.config import KNOWN_CAPABILITIES
 from flowise_conformance.spec import load_spec
 from flowise_conformance.ids import item_path
+from flowise_conformance.resources import owned, tag_capability
 
 pytestmark = [pytest.mark.resource("auth")]
 
 METHODS = ("get", "put", "post", "delete", "patch")
-CREATED_KIND = {  # create operations: what a 200 with an id made, for the tracker
-    "/api/v1/chatflows": "chatflow",
-    "/api/v1/tools": "tool",
-    "/api/v1/variables": "variable",
-    "/api/v1/assistants": "assistant",
-    "/api/v1/document-store/store": "document_store",
-}
+CREATED_KIND = {r.collection: kind for kind, r in owned().items()}  # what a 200 with an id made, for the tracker
 WRONG_KEY = "fc-wrong-key-" + "0" * 24
 QUERY_KEY_NAMES = ("apiKey", "api_key", "token")
 
@@ -108,8 +102,8 @@ def _operations() -> list[Operation]:
                 content = _resolve(spec, op["requestBody"])[0].get("content", {})
                 body = "json" if "application/json" in content else "multipart"
             security = op.get("security", default_security)
-            resource = str(op.get("x-fc-resource") or (op.get("tags") or ["?"])[0]).replace("-", "_")
-            capabilities = tuple(c for c in (resource, op.get("x-fc-capability")) if c in KNOWN_CAPABILITIES)
+            resource = str(op.get("x-fc-resource") or (op.get("tags") or ["?"])[0])
+            capabilities = tuple(c for c in (tag_capability().get(resource), op.get("x-fc-capability")) if c)
             found.append(Operation(op["operationId"], method.upper(), template, security == [], tuple(params), body,
                                    capabilities))
     return found
