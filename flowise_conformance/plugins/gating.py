@@ -33,8 +33,8 @@ from flowise_conformance import paths
 from flowise_conformance.errors import UsageError
 from flowise_conformance.expectations import Entry, Expectations, load, unknown_statically
 from flowise_conformance.outcomes import LEVELS, Outcome
+from flowise_conformance.resources import CORE_RESOURCES
 
-CORE_RESOURCES = ("ping", "auth", "chatflows", "prediction", "streaming", "chatmessage", "errors", "limits")
 PROFILES_DOC = "core (MUST tests of " + ", ".join(CORE_RESOURCES) + "), full (everything), or a resource name"
 RERUN_OUTCOMES = (Outcome.FAILED.value, Outcome.ERROR.value, Outcome.XPASSED.value)
 CONFIG_ERROR = int(pytest.ExitCode.USAGE_ERROR)  # `flowise-conformance run` turns it into exit code 2
