@@ -52,6 +52,12 @@ class Resource:
         return self.item is not None and "get" not in _spec_paths()[self.item]
 
     @property
+    def item_operations(self) -> dict[str, str]:
+        """method (lower case) -> operationId of the operations on the item path."""
+        ops = _spec_paths()[self.item] if self.item else {}
+        return {method: op.get("operationId") for method, op in ops.items() if method in HTTP_METHODS}
+
+    @property
     def create_operation(self) -> str | None:
         return None if self.collection is None else _spec_paths()[self.collection]["post"].get("operationId")
 

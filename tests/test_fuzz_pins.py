@@ -32,11 +32,11 @@ def _body_properties(op) -> set[str]:
     return names if body else set()
 
 
-@pytest.mark.parametrize("operation_id", sorted(pins.PLAN))
+@pytest.mark.parametrize("operation_id", sorted(pins.plan()))
 def test_plan_names_a_parameter_the_operation_has(operation_id):
     """Every pinned parameter exists in the spec for that operation (a renamed one would silently stop pinning)."""
     op = by_id()[operation_id]
-    for where in pins.PLAN[operation_id]:
+    for where in pins.plan()[operation_id]:
         location, _, name = where.partition(".")
         known = _path_params(op) if location == "path" else _body_properties(op)
         assert name in known, f"{operation_id}: {where} is not a {location} parameter ({sorted(known)})"
@@ -47,12 +47,12 @@ def test_every_operation_with_an_object_id_in_its_path_is_pinned_or_deliberately
     unpinned = {"getChatflowsByApiKey"}
     for op in operations():
         if _path_params(op) and op.operation_id not in unpinned:
-            assert op.operation_id in pins.PLAN, f"{op.operation_id} ({op.label}) has path ids but no pin"
+            assert op.operation_id in pins.plan(), f"{op.operation_id} ({op.label}) has path ids but no pin"
 
 
 def test_pin_plan_kinds_have_factories():
     """Every kind a pin points at can be made by the factory."""
-    for plan in pins.PLAN.values():
+    for plan in pins.plan().values():
         for pin in plan.values():
             kind = pin.kind.partition(".")[0]
             assert callable(getattr(pins.Factory, kind, None)), kind

@@ -2,7 +2,7 @@
 
 A generated path id almost never names an existing object, so every request would end in
 404 and the server's real logic (200 bodies, updates, deletes) would go untested. For each
-operation ``PLAN`` names the kind of object each id parameter refers to; before a call, most
+operation ``plan()`` names the kind of object each id parameter refers to; before a call, most
 generated ids are replaced by the id of such an object that this run created (``Pinner``),
 the others are left as generated (a foreign-looking uuid becomes a stand-in, see guard.py),
 so both the found and the not-found paths are exercised. Which one a case gets is decided
@@ -18,6 +18,7 @@ import json
 import uuid
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 from flowise_conformance.client import FlowiseClient, json_or_none
@@ -40,11 +41,8 @@ class Pin:
     fresh: bool = False  # a new object for every call (DELETE)
 
 
-# operationId -> {parameter location.name -> Pin}
-PLAN: dict[str, dict[str, Pin]] = {
-    "getChatflow": {"path.id": Pin("chatflow")},
-    "updateChatflow": {"path.id": Pin("chatflow")},
-    "deleteChatflow": {"path.id": Pin("chatflow", fresh=True)},
+# operationId -> {parameter location.name -> Pin}, beyond the item operations of owned resources (plan())
+OTHER_PINS: dict[str, dict[str, Pin]] = {
     "getChatflowStreaming": {"path.id": Pin("chatflow")},
     "getChatflowUploads": {"path.id": Pin("chatflow")},
     "createPrediction": {"path.id": Pin("chatflow")},
@@ -54,22 +52,20 @@ PLAN: dict[str, dict[str, Pin]] = {
     "listFeedback": {"path.id": Pin("feedback.chatflowid")},
     "updateFeedback": {"path.id": Pin("feedback")},
     "createAttachments": {"path.chatflowId": Pin("upload_chatflow")},
-    "getAssistant": {"path.id": Pin("assistant")},
-    "updateAssistant": {"path.id": Pin("assistant")},
-    "deleteAssistant": {"path.id": Pin("assistant", fresh=True)},
-    "getDocumentStore": {"path.id": Pin("document_store")},
-    "updateDocumentStore": {"path.id": Pin("document_store")},
-    "deleteDocumentStore": {"path.id": Pin("document_store", fresh=True)},
     "listDocumentStoreChunks": {"path.storeId": Pin("document_store")},
     "previewDocumentChunks": {"body.storeId": Pin("document_store")},
-    "getTool": {"path.id": Pin("tool")},
-    "updateTool": {"path.id": Pin("tool")},
-    "deleteTool": {"path.id": Pin("tool", fresh=True)},
-    "updateVariable": {"path.id": Pin("variable")},
-    "deleteVariable": {"path.id": Pin("variable", fresh=True)},
     "upsertVector": {"path.id": Pin("vector_chatflow")},
 }
 # Deliberately not pinned: getChatflowsByApiKey (its parameter is an API key, not an object id).
+
+
+@lru_cache(maxsize=1)
+def plan() -> dict[str, dict[str, Pin]]:
+    """operationId -> {parameter location.name -> Pin}: an owned resource's item operations (resources.py)
+    pin their id to an object of its kind (a DELETE to a fresh one), plus OTHER_PINS."""
+    items = {op_id: {"path.id": Pin(kind, fresh=method == "delete")}
+             for kind, resource in owned().items() for method, op_id in resource.item_operations.items()}
+    return {**items, **OTHER_PINS}
 
 # flowData of a chatflow with a vector store: a Plain Text loader feeding an In-Memory Vector Store
 # (Flowise's node names and categories). It needs no external service to be stored; an upsert
@@ -221,7 +217,7 @@ class Pinner:
 
     def __init__(self, operation_id: str, factory: Factory) -> None:
         self.operation_id = operation_id
-        self.plan = PLAN.get(operation_id, {})
+        self.plan = plan().get(operation_id, {})
         self.factory = factory
         self._objects: dict[str, dict[str, Any]] = {}
 
