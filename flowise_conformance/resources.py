@@ -1,12 +1,13 @@
 """The resource registry: one place for what the suite knows about each resource of the API.
 
 A resource is one tag of spec/openapi.yaml (its name is the tag, the suites' ``resource`` marker
-and a ``--profile`` name). Declared here, once, what the spec cannot say: the capability a target
-may declare unsupported (config.KNOWN_CAPABILITIES), the tracker kind of the objects it owns, and
-the core profile. Derived from the spec, never repeated: its paths, the collection it creates in
-and the item path that deletes (a POST path whose ``/{id}`` has a DELETE), whether an object is
-read back by its item or from the list (proof.py), the create/delete operations, and the public
-operations (``security: []``), from which the reference server takes its unauthenticated prefixes.
+and a ``--profile`` name), declared with the tag: ``x-fc-capability`` (what a target may declare
+unsupported) and ``x-fc-kind`` (the tracker's kind of the objects it owns). Derived from the spec,
+never repeated: its paths, the collection it creates in and the item path that deletes (a POST
+path whose ``/{id}`` has a DELETE), whether an object is read back by its item or from the list
+(proof.py), the create, item and delete operations, and the public operations (``security: []``),
+from which the reference server takes its unauthenticated prefixes. Kept here: the core profile,
+the capabilities of parts of resources, and Flowise's public paths outside the spec.
 
 Read by the tracker, cleanup and proof, the safety guard, the auth matrix, config, gating (core
 profile) and the fuzz suite. tests/test_resources.py checks the registry against the spec: every
@@ -66,47 +67,36 @@ class Resource:
         return None if self.item is None else _spec_paths()[self.item]["delete"].get("operationId")
 
 
-# The spec's tags, declared in its order. Adding a resource: one line here, next to its spec section.
-RESOURCES: tuple[Resource, ...] = (
-    Resource("ping"),
-    Resource("chatflows", "chatflows", "chatflow"),
-    Resource("prediction", "prediction"),
-    Resource("assistants", "assistants", "assistant"),
-    Resource("document-store", "document_store", "document_store"),
-    Resource("chatmessage", "chatmessage"),
-    Resource("tools", "tools", "tool"),
-    Resource("variables", "variables", "variable"),
-    Resource("feedback", "feedback"),
-    Resource("attachments", "attachments"),
-    Resource("vector-upsert", "vector_upsert"),
-)
+@lru_cache(maxsize=1)
+def all_resources() -> tuple[Resource, ...]:
+    """The spec's tags, in its order, with their x-fc-capability and x-fc-kind."""
+    return tuple(Resource(t["name"], t.get("x-fc-capability"), t.get("x-fc-kind")) for t in _spec().get("tags") or [])
+
+
 # The core profile: MUST tests of these resources; auth, streaming, errors and limits are the suites'
 # cross-cutting resources (marker names without a spec tag).
 CORE_RESOURCES = ("ping", "auth", "chatflows", "prediction", "streaming", "chatmessage", "errors", "limits")
-# Capabilities of parts of a resource (x-fc-capability, requires markers), not of a whole resource.
+# Capabilities of parts of a resource (an operation's x-fc-capability, requires markers), not of a whole one.
 FEATURE_CAPABILITIES = ("streaming", "uploads", "document_store_loaders", "apikey", "rate_limit", "multipart_limit")
-KNOWN_CAPABILITIES = frozenset({r.capability for r in RESOURCES if r.capability} | set(FEATURE_CAPABILITIES))
 # Flowise's unauthenticated paths that the spec does not describe (its whitelist), kept public by the reference.
 PUBLIC_OUTSIDE_SPEC = ("/api/v1/version", "/api/v1/verify/apikey/")
 
 
-def by_name(name: str) -> Resource | None:
-    return next((r for r in RESOURCES if r.name == name), None)
-
-
-def by_kind(kind: str) -> Resource | None:
-    return next((r for r in RESOURCES if r.kind == kind), None)
+@lru_cache(maxsize=1)
+def known_capabilities() -> frozenset[str]:
+    """Every capability a target can declare: the resources' and FEATURE_CAPABILITIES."""
+    return frozenset({r.capability for r in all_resources() if r.capability} | set(FEATURE_CAPABILITIES))
 
 
 @lru_cache(maxsize=1)
 def owned() -> dict[str, Resource]:
     """kind -> resource, for the resources whose objects the run creates and deletes."""
-    return {r.kind: r for r in RESOURCES if r.kind and r.item}
+    return {r.kind: r for r in all_resources() if r.kind and r.item}
 
 
 def tag_capability() -> dict[str, str]:
     """Spec tag -> the capability the whole resource depends on."""
-    return {r.name: r.capability for r in RESOURCES if r.capability}
+    return {r.name: r.capability for r in all_resources() if r.capability}
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,7 @@
-"""The resource registry (flowise_conformance/resources.py) agrees with spec/openapi.yaml.
+"""The resource registry (flowise_conformance/resources.py, declared on the spec's tags) agrees with the spec.
 
-A new spec path or tag without a registry entry, or a registry entry whose paths the spec lost,
-fails here by name, before a tracker, the guard or the auth matrix silently ignores it.
+A new spec path without a registered tag, a tag without paths, or a kind whose collection the
+spec lost fails here by name, before a tracker, the guard or the auth matrix silently ignores it.
 """
 from __future__ import annotations
 
@@ -17,23 +17,22 @@ def _path_tags() -> dict[str, set[str]]:
 
 def test_every_spec_path_belongs_to_exactly_one_resource() -> None:
     """Each path's operations carry one tag, and that tag is a registered resource."""
-    names = sorted(r.name for r in resources.RESOURCES)
-    owners = {path: [r.name for r in resources.RESOURCES if path in r.paths] for path in _path_tags()}
+    names = sorted(r.name for r in resources.all_resources())
+    owners = {path: [r.name for r in resources.all_resources() if path in r.paths] for path in _path_tags()}
     wrong = {path: sorted(_path_tags()[path]) for path, found in owners.items() if len(found) != 1}
-    assert not wrong, (f"Expected every spec path tagged with exactly one of {names} (resources.RESOURCES)\n"
+    assert not wrong, (f"Expected every spec path tagged with exactly one of {names} (resources.all_resources())\n"
                        f"Received: {wrong} (path: its tags)")
 
 
-def test_every_resource_is_a_spec_tag_with_paths() -> None:
-    """A registry entry names a tag the spec declares and uses; its owned paths exist with POST and DELETE."""
-    declared = [t["name"] for t in load_spec().get("tags") or []]
-    names = [r.name for r in resources.RESOURCES]
-    assert names == declared, f"Expected the registry's resources in the spec's tag order: {declared}\nReceived: {names}"
-    empty = [r.name for r in resources.RESOURCES if not r.paths]
+def test_every_resource_has_paths_and_its_kind_a_collection() -> None:
+    """A declared tag is used by some path; a tag's x-fc-kind (unique) has a collection (POST) and item (DELETE)."""
+    empty = [r.name for r in resources.all_resources() if not r.paths]
     assert not empty, f"Expected every resource to have spec paths\nReceived: no paths for {empty}"
-    lost = [r.name for r in resources.RESOURCES if r.kind and r.item is None]
+    lost = [r.name for r in resources.all_resources() if r.kind and r.item is None]
     assert not lost, (f"Expected a collection (POST) with an item (DELETE .../{{id}}) for every resource with a kind\n"
                       f"Received: none for {lost}")
+    kinds = [r.kind for r in resources.all_resources() if r.kind]
+    assert len(kinds) == len(set(kinds)), f"Expected each x-fc-kind on one tag\nReceived: {sorted(kinds)}"
 
 
 def test_owned_resources_as_the_spec_gives_them() -> None:

@@ -260,13 +260,13 @@ def test_every_link_targets_an_operation_of_the_document(spec: dict[str, Any]) -
 
 
 def test_every_capability_marker_names_a_known_capability(spec: dict[str, Any]) -> None:
-    """Each `x-fc-capability` names a capability a target can declare (config.KNOWN_CAPABILITIES)."""
-    from flowise_conformance.config import KNOWN_CAPABILITIES
+    """Each `x-fc-capability` names a capability a target can declare (resources.known_capabilities())."""
+    from flowise_conformance.resources import known_capabilities
 
     unknown = {
         f"{method} {path}": op["x-fc-capability"]
         for method, path, op in operations(spec)
-        if "x-fc-capability" in op and op["x-fc-capability"] not in KNOWN_CAPABILITIES
+        if "x-fc-capability" in op and op["x-fc-capability"] not in known_capabilities()
     }
     assert not unknown, f"unknown capabilities: {unknown}"
 

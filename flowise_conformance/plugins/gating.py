@@ -33,7 +33,7 @@ from flowise_conformance import paths
 from flowise_conformance.errors import UsageError
 from flowise_conformance.expectations import Entry, Expectations, load, unknown_statically
 from flowise_conformance.outcomes import LEVELS, Outcome
-from flowise_conformance.resources import CORE_RESOURCES, RESOURCES
+from flowise_conformance.resources import CORE_RESOURCES, all_resources
 
 PROFILES_DOC = "core (MUST tests of " + ", ".join(CORE_RESOURCES) + "), full (everything), or a resource name"
 RERUN_OUTCOMES = (Outcome.FAILED.value, Outcome.ERROR.value, Outcome.XPASSED.value)
@@ -161,7 +161,7 @@ def known_resources() -> set[str]:
 
     Read statically so that a wrong --profile is refused before a server starts or a test is collected.
     """
-    found = {r.name for r in RESOURCES}  # fuzz items are marked with their operation's tag
+    found = {r.name for r in all_resources()}  # fuzz items are marked with their operation's tag
     for source in paths.suites_dir().rglob("*.py"):
         found.update(_RESOURCE_MARKER.findall(source.read_text(encoding="utf-8")))
     return found
