@@ -131,12 +131,10 @@ def written_object(method: str, api_path: str) -> tuple[str, str] | None:
 
 def write_operations() -> list[tuple[str, "re.Pattern[str]"]]:
     """(method, path pattern) of every state-changing operation of the spec; a parameter is one segment."""
-    from flowise_conformance.spec import load_spec
+    from flowise_conformance.spec_model import operations
 
     out = []
-    for template, operations in (load_spec().get("paths") or {}).items():
-        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
-        for method in operations or {}:
-            if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
-                out.append((method.upper(), pattern))
+    for op in operations():
+        if op.mutating:
+            out.append((op.method, re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(op.path)) + "$")))
     return out

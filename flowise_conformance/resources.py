@@ -19,9 +19,6 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-
-
 @dataclass(frozen=True)
 class Resource:
     name: str  # the spec tag
@@ -31,15 +28,15 @@ class Resource:
     @cached_property
     def paths(self) -> tuple[str, ...]:
         """The spec's path templates whose operations carry this tag."""
-        return tuple(p for p, ops in _spec_paths().items() if self.name in _tags(ops))
+        return tuple(dict.fromkeys(op.path for op in _model().operations() if op.tag == self.name))
 
     @cached_property
     def collection(self) -> str | None:
         """Where a POST creates an owned object: a path of this tag whose ``/{id}`` has a DELETE."""
         if self.kind is None:
             return None
-        spec_paths = _spec_paths()
-        found = [p for p in self.paths if "post" in spec_paths[p] and "delete" in spec_paths.get(p + "/{id}", {})]
+        model = _model()
+        found = [p for p in self.paths if model.operation("post", p) and model.operation("delete", p + "/{id}")]
         return found[0] if len(found) == 1 else None
 
     @property
@@ -50,21 +47,20 @@ class Resource:
     @property
     def read_by_list(self) -> bool:
         """The API has no GET of one object: proof reads it back from the collection's list."""
-        return self.item is not None and "get" not in _spec_paths()[self.item]
+        return self.item is not None and _model().operation("get", self.item) is None
 
     @property
     def item_operations(self) -> dict[str, str]:
         """method (lower case) -> operationId of the operations on the item path."""
-        ops = _spec_paths()[self.item] if self.item else {}
-        return {method: op.get("operationId") for method, op in ops.items() if method in HTTP_METHODS}
+        return {op.method.lower(): op.operation_id for op in _model().operations() if self.item and op.path == self.item}
 
     @property
     def create_operation(self) -> str | None:
-        return None if self.collection is None else _spec_paths()[self.collection]["post"].get("operationId")
+        return None if self.collection is None else _model().operation("post", self.collection).operation_id
 
     @property
     def delete_operation(self) -> str | None:
-        return None if self.item is None else _spec_paths()[self.item]["delete"].get("operationId")
+        return None if self.item is None else _model().operation("delete", self.item).operation_id
 
 
 @lru_cache(maxsize=1)
@@ -103,10 +99,7 @@ def tag_capability() -> dict[str, str]:
 def public_prefixes() -> tuple[str, ...]:
     """The paths a request reaches without an API key: each public operation's path up to its first
     parameter (a path without parameters only exactly), plus PUBLIC_OUTSIDE_SPEC."""
-    found = []
-    for path, ops in _spec_paths().items():
-        if any(op.get("security", _default_security()) == [] for op in _operations(ops)):
-            found.append(path.split("{", 1)[0] if "{" in path else path)
+    found = [op.path.split("{", 1)[0] if "{" in op.path else op.path for op in _model().operations() if op.public]
     return tuple(dict.fromkeys([*found, *PUBLIC_OUTSIDE_SPEC]))
 
 
@@ -121,17 +114,7 @@ def _spec() -> dict[str, Any]:
     return load_spec()
 
 
-def _spec_paths() -> dict[str, Any]:
-    return _spec().get("paths") or {}
+def _model() -> Any:
+    from flowise_conformance import spec_model
 
-
-def _default_security() -> Any:
-    return _spec().get("security")
-
-
-def _operations(ops: dict[str, Any]) -> list[dict[str, Any]]:
-    return [op for method, op in (ops or {}).items() if method in HTTP_METHODS and isinstance(op, dict)]
-
-
-def _tags(ops: dict[str, Any]) -> set[str]:
-    return {tag for op in _operations(ops) for tag in op.get("tags") or []}
+    return spec_model

@@ -5,13 +5,13 @@ spec lost fails here by name, before a tracker, the guard or the auth matrix sil
 """
 from __future__ import annotations
 
-from flowise_conformance import resources
+from flowise_conformance import resources, spec_model
 from flowise_conformance.spec import load_spec
 
 
 def _path_tags() -> dict[str, set[str]]:
     spec = load_spec()
-    return {path: {tag for method, op in ops.items() if method in resources.HTTP_METHODS for tag in op.get("tags") or []}
+    return {path: {tag for method, op in ops.items() if method in spec_model.HTTP_METHODS for tag in op.get("tags") or []}
             for path, ops in spec["paths"].items()}
 
 
@@ -57,7 +57,7 @@ def test_public_paths_are_the_public_operations() -> None:
     for path, ops in spec["paths"].items():
         concrete = path.replace("{", "x").replace("}", "")
         for method, op in ops.items():
-            if method in resources.HTTP_METHODS and (op.get("security", default) == []) != resources.is_public(concrete):
+            if method in spec_model.HTTP_METHODS and (op.get("security", default) == []) != resources.is_public(concrete):
                 wrong.append(f"{method.upper()} {path}")
     assert not wrong, f"Expected is_public() true exactly for the spec's public operations\nReceived: wrong for {wrong}"
 

@@ -18,16 +18,12 @@ exchange of the hand-written suites, and by ``expect_error_shape`` style checks.
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from typing import Any
 
 import jsonschema
 
 from flowise_conformance.redact import excerpt
-
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-
 
 def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
@@ -93,36 +89,16 @@ def error_shape_problem(status: int, content_type: str | None, body: bytes | str
 # ---------------------------------------------------------------- operations
 
 
-@lru_cache(maxsize=1)
-def _operations() -> list[tuple[str, re.Pattern[str], int, str, str]]:
-    """(method, path regex, literal segments, operationId, path template), most specific first."""
-    from flowise_conformance.spec import load_spec
-
-    found = []
-    for template, item in (load_spec().get("paths") or {}).items():
-        if not isinstance(item, dict):
-            continue
-        parts = template.strip("/").split("/")
-        pattern = "^/" + "/".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "/?$"
-        literal = sum(not p.startswith("{") for p in parts)
-        for method, op in item.items():
-            if method in HTTP_METHODS and isinstance(op, dict):
-                found.append((method.upper(), re.compile(pattern), literal, op.get("operationId", "?"), template))
-    found.sort(key=lambda row: -row[2])
-    return found
-
-
 def operation_label(method: str, path: str) -> str:
     """The spec operation a request hits, e.g. 'getChatflow (GET /api/v1/chatflows/{id})'."""
+    from flowise_conformance.spec_model import match
+
     method = method.upper()
     try:
-        operations = _operations()
+        op = match(method, path)
     except Exception:  # noqa: BLE001 - a label must never break a report
-        operations = []
-    for op_method, pattern, _, op_id, template in operations:
-        if op_method == method and pattern.match(path):
-            return f"{op_id} ({method} {template})"
-    return f"{method} {path} (no operation in the spec)"
+        op = None
+    return f"{op.operation_id} ({method} {op.path})" if op else f"{method} {path} (no operation in the spec)"
 
 
 # ---------------------------------------------------------------- schemathesis

@@ -34,7 +34,7 @@ from flowise_conformance.config import Target
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.fuzz import pins as pins_mod
 from flowise_conformance.fuzz.guard import Ownership
-from flowise_conformance.fuzz.operations import by_label
+from flowise_conformance.spec_model import by_label
 from flowise_conformance.resources import owned
 from flowise_conformance.tracker import Tracker
 
