@@ -3,6 +3,7 @@ and the only code that walks the document's paths: a second walker would drift f
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -64,12 +65,19 @@ def test_the_model_is_read_only():
         op.request_body["application/json"]["type"] = "changed"  # type: ignore[index]
 
 
-def test_match_prefers_the_most_literal_template():
-    """/chatflows/apikey/{apikey} is not read as /chatflows/{id}; a path outside the spec matches nothing."""
-    received = [getattr(spec_model.match(m, p), "operation_id", None) for m, p in
-                [("GET", "/api/v1/chatflows/apikey/k"), ("get", "/api/v1/chatflows/x/"), ("GET", "/api/v1/nowhere")]]
-    expected = ["getChatflowsByApiKey", "getChatflow", None]
-    assert received == expected, f"Expected: {expected}\nReceived: {received}"
+def test_a_request_path_matches_its_own_operation():
+    """Each template, filled in (with and without a trailing '/'), is routed to its own operation
+    (/chatflows/apikey/{apikey} is not read as /chatflows/{id}); a path outside the spec matches nothing."""
+    wrong = {}
+    for op in spec_model.operations():
+        concrete = re.sub(r"\{[^}]+\}", "x1", op.path)
+        for path in (concrete, concrete + "/"):
+            found = spec_model.match(op.method.lower(), path)
+            if found is not op:
+                wrong[f"{op.method} {path}"] = getattr(found, "operation_id", None)
+    if spec_model.match("GET", "/api/v1/nowhere") is not None:
+        wrong["GET /api/v1/nowhere"] = spec_model.match("GET", "/api/v1/nowhere").operation_id
+    assert not wrong, f"Expected: each request path routed to its own operation, none for /nowhere\nReceived: {wrong}"
 
 
 def _raw_walks(tree: ast.AST) -> list[int]:
