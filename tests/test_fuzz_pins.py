@@ -5,31 +5,14 @@ import pytest
 
 from flowise_conformance.fuzz import pins
 from flowise_conformance.fuzz.operations import by_id, operations
-from flowise_conformance.spec import load_spec
-
-
-def _resolve(node):
-    spec = load_spec()
-    while isinstance(node, dict) and "$ref" in node:
-        target = spec
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def _path_params(op) -> set[str]:
-    item = load_spec()["paths"][op.path]
-    params = list(item.get("parameters") or []) + list(item[op.method.lower()].get("parameters") or [])
-    return {_resolve(p)["name"] for p in params if _resolve(p).get("in") == "path"}
+    return {p.name for p in op.parameters if p.location == "path"}  # spec_model: path-level ones included
 
 
 def _body_properties(op) -> set[str]:
-    body = item_body = load_spec()["paths"][op.path][op.method.lower()].get("requestBody") or {}
-    names: set[str] = set()
-    for media in (item_body.get("content") or {}).values():
-        names |= set((_resolve(media.get("schema")) or {}).get("properties", {}))
-    return names if body else set()
+    return {name for schema in op.request_body.values() for name in schema.get("properties", {})}
 
 
 @pytest.mark.parametrize("operation_id", sorted(pins.plan()))
