@@ -64,11 +64,12 @@ class CleanupReport:
 
 
 def _delete_path(entry: dict[str, Any]) -> str | None:
-    """The journaled DELETE path, else the one DELETE_PATHS gives; only paths under /api/v1/."""
-    from flowise_conformance.tracker import DELETE_PATHS, delete_path
+    """The journaled DELETE path, else the one the registry gives (resources.owned()); only paths under /api/v1/."""
+    from flowise_conformance.resources import owned
+    from flowise_conformance.tracker import delete_path
 
     kind, obj_id, path = entry.get("kind"), entry.get("id"), entry.get("delete")
-    if isinstance(kind, str) and isinstance(obj_id, str) and kind in DELETE_PATHS:
+    if isinstance(kind, str) and isinstance(obj_id, str) and kind in owned():
         return delete_path(kind, obj_id)
     if isinstance(path, str) and path.startswith(API_PREFIX) and ".." not in path and "?" not in path:
         return path
@@ -195,7 +196,8 @@ def _pending_creates(client: FlowiseClient, journal: Journal, prover: Any, dry_r
     """
     from flowise_conformance.ids import UnsafeId
     from flowise_conformance.proof import listed
-    from flowise_conformance.tracker import DELETE_PATHS, delete_path
+    from flowise_conformance.resources import owned
+    from flowise_conformance.tracker import delete_path
 
     pending = journal.pending_creates()
     searches = [(k, n, True) for k, n in pending] + [(k, n, False) for k, n in look_for if (k, n) not in pending]
@@ -205,9 +207,9 @@ def _pending_creates(client: FlowiseClient, journal: Journal, prover: Any, dry_r
     listings: dict[str, list[dict[str, Any]] | None] = {}
     items: list[Item] = []
     for kind, name, intent in searches:
-        if kind not in DELETE_PATHS:
+        if kind not in owned():
             continue
-        collection = DELETE_PATHS[kind].rsplit("/", 1)[0]
+        collection = owned()[kind].collection
         if dry_run:
             items.append(Item(kind, "?", name, collection, "skipped",
                               f"dry run: would look for it in GET {collection} (its create was never answered)"))

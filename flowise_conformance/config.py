@@ -21,6 +21,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from flowise_conformance.errors import UsageError
+from flowise_conformance.resources import known_capabilities
 
 ENV_BASE_URL = "FLOWISE_BASE_URL"
 ENV_API_KEY = "FLOWISE_API_KEY"
@@ -28,20 +29,14 @@ ENV_TARGET = "FLOWISE_TARGET"
 
 DEFAULT_BODY_LIMIT = 50 * 1024 * 1024  # Flowise's FLOWISE_FILE_SIZE_LIMIT default, "50mb"
 
-# Resources and features a target may declare unsupported: their tests are skipped, never passed.
-KNOWN_CAPABILITIES = frozenset(
-    {
-        "chatflows", "prediction", "streaming", "uploads", "assistants", "document_store",
-        "document_store_loaders", "chatmessage", "tools", "variables", "feedback", "attachments",
-        "vector_upsert", "apikey", "rate_limit", "multipart_limit",
-    }
-)
+# resources.known_capabilities(): resources and features a target may declare unsupported; their
+# tests are skipped, never passed.
 
 
 def canonical_capability(name: str) -> str | None:
     """The known capability a name means, in any case and with - or _ (document-store: document_store)."""
     folded = name.strip().lower().replace("-", "_")
-    return folded if folded in KNOWN_CAPABILITIES else None
+    return folded if folded in known_capabilities() else None
 
 
 @dataclass(frozen=True)
@@ -193,7 +188,7 @@ def _from_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
             known = canonical_capability(key)
             if known is None:
                 raise UsageError(
-                    f"{where}: unknown capability {key!r}; known: {', '.join(sorted(KNOWN_CAPABILITIES))}"
+                    f"{where}: unknown capability {key!r}; known: {', '.join(sorted(known_capabilities()))}"
                 )
             capabilities[known] = _expect(value, bool, where, f"capabilities.{key}")
         out["capabilities"] = capabilities

@@ -19,7 +19,6 @@ from typing import Any
 from flowise_conformance.client import FlowiseClient, json_or_none
 
 OURS, ABSENT, OTHER, UNKNOWN = "ours", "absent", "other", "unknown"
-READ_BY_LIST = frozenset({"variable"})  # the API has no GET of one variable
 
 
 @dataclass(frozen=True)
@@ -75,15 +74,17 @@ class Prover:
     def read(self, kind: str, obj_id: str) -> Reading:
         """What the server says about one object (never raises for trouble with the target)."""
         from flowise_conformance.ids import UnsafeId
-        from flowise_conformance.tracker import DELETE_PATHS, delete_path
+        from flowise_conformance.resources import owned
+        from flowise_conformance.tracker import delete_path
 
-        if kind not in DELETE_PATHS:
+        resource = owned().get(kind)
+        if resource is None:
             return Reading(UNKNOWN, "id", None, f"the run has no way to read a {kind} back")
         try:
             path = delete_path(kind, obj_id)
         except UnsafeId:
             return Reading(UNKNOWN, "id", None, f"the id {obj_id!r:.80} cannot go into a URL")
-        if kind not in READ_BY_LIST:
+        if not resource.read_by_list:  # the API has no GET of one variable
             try:
                 response = self.client.get(path)
             except Exception as exc:  # noqa: BLE001 - a refusal, a timeout: nothing is proven
@@ -95,7 +96,7 @@ class Prover:
                 if body.get("id") not in (None, obj_id):
                     return Reading(UNKNOWN, "item", None, f"GET {path} answered another object ({body.get('id')!r:.80})")
                 return self.classify(body, "item")
-        return self.read_from_list(DELETE_PATHS[kind].rsplit("/", 1)[0], obj_id)
+        return self.read_from_list(resource.collection, obj_id)
 
     def read_from_list(self, collection: str, obj_id: str) -> Reading:
         try:
@@ -113,7 +114,7 @@ class Prover:
 def written_object(method: str, api_path: str) -> tuple[str, str] | None:
     """(kind, id) of the owned object a PUT, PATCH or DELETE of this path changes, if any.
 
-    An item of ``tracker.DELETE_PATHS``, or the chatflow whose messages ``DELETE /chatmessage/{id}``
+    An item of an owned resource (``resources.owned()``), or the chatflow whose messages ``DELETE /chatmessage/{id}``
     deletes.
     """
     from urllib.parse import unquote
@@ -130,12 +131,10 @@ def written_object(method: str, api_path: str) -> tuple[str, str] | None:
 
 def write_operations() -> list[tuple[str, "re.Pattern[str]"]]:
     """(method, path pattern) of every state-changing operation of the spec; a parameter is one segment."""
-    from flowise_conformance.spec import load_spec
+    from flowise_conformance.spec_model import operations
 
     out = []
-    for template, operations in (load_spec().get("paths") or {}).items():
-        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
-        for method in operations or {}:
-            if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
-                out.append((method.upper(), pattern))
+    for op in operations():
+        if op.mutating:
+            out.append((op.method, re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(op.path)) + "$")))
     return out

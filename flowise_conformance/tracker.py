@@ -11,27 +11,20 @@ import httpx
 
 from flowise_conformance.client import FlowiseClient, json_or_none
 from flowise_conformance.ids import segment
+from flowise_conformance.resources import owned
 from flowise_conformance.run import Journal
-
-# kind -> path template of its DELETE
-DELETE_PATHS = {
-    "chatflow": "/api/v1/chatflows/{id}",
-    "tool": "/api/v1/tools/{id}",
-    "variable": "/api/v1/variables/{id}",
-    "assistant": "/api/v1/assistants/{id}",
-    "document_store": "/api/v1/document-store/store/{id}",
-}
 
 
 def delete_path(kind: str, obj_id: str) -> str:
-    """The DELETE path of one object; raises ids.UnsafeId for an id that is not one path segment."""
-    return DELETE_PATHS[kind].format(id=segment(obj_id))
+    """The DELETE path of one object (its resource's item path, resources.owned());
+    raises KeyError for a kind the run does not own, ids.UnsafeId for an id that is not one path segment."""
+    return owned()[kind].item.format(id=segment(obj_id))
 
 
 def deleted_object(api_path: str) -> tuple[str, str] | None:
     """(kind, id) of the object a DELETE of this API path deletes, if it is a kind the run owns."""
-    for kind, template in DELETE_PATHS.items():
-        prefix = template[: -len("{id}")]
+    for kind, resource in owned().items():
+        prefix = resource.item[: -len("{id}")]
         rest = api_path[len(prefix):]
         if api_path.startswith(prefix) and rest and "/" not in rest:
             return kind, unquote(rest)
@@ -42,7 +35,7 @@ def journal_created(kind: str, obj_id: str, name: str | None = None, delete: str
     """Journal an object the run created outside the ``tracker`` fixture (e.g. the fuzzer's).
 
     Usable from any code of a run (controller or xdist worker). ``delete`` is the path that
-    deletes it, needed only for a kind not in DELETE_PATHS. The end-of-run sweep and
+    deletes it, needed only for a kind the registry does not own (resources.owned()). The end-of-run sweep and
     ``flowise-conformance cleanup`` delete it. Raises RuntimeError outside a run.
     """
     from flowise_conformance.run import current_run

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from flowise_conformance.checks.core import ConformanceFailure
+from flowise_conformance.checks.core import ConformanceFailure, expect_error_shape, expect_json
 from flowise_conformance.checks.error_shape import error_shape_problem, operation_label, schemathesis_error_shape
 from flowise_conformance.checks.limits import PeakRss, json_body, multipart_body, urlencoded_body
 from flowise_conformance.checks.sse import (
@@ -61,6 +61,36 @@ def test_an_already_parsed_body_is_checked_too():
     """Callers that parsed the JSON may pass the value instead of the bytes."""
     assert error_shape_problem(404, "application/json", json.loads(S1)) is None
     assert "required" in error_shape_problem(401, "application/json", {"error": "x"})
+
+
+def _response(status: int, ctype: str, body: bytes) -> httpx.Response:
+    return httpx.Response(status, headers={"content-type": ctype}, content=body,
+                          request=httpx.Request("GET", "http://127.0.0.1/api/v1/chatflows/x"))
+
+
+def _verdicts(status: int, ctype: str, body: bytes) -> tuple[bool, ...]:
+    """(expect_json passes, expect_error_shape passes, error_shape_problem is None) for one answer."""
+    passed = []
+    for check in (expect_json, expect_error_shape):
+        try:
+            check(_response(status, ctype, body))
+            passed.append(True)
+        except ConformanceFailure:
+            passed.append(False)
+    return passed[0], passed[1], error_shape_problem(status, ctype, body) is None
+
+
+@pytest.mark.parametrize(("ctype", "json_ok"), [
+    ("application/json", True), (JSON_UTF8, True), ("Application/JSON ; charset=utf-8", True),
+    ("application/problem+json", False), ("text/json", False), ("application/x-json", False),
+    ("text/html; charset=utf-8", False),
+])
+def test_expect_json_and_the_error_shape_use_one_json_rule(ctype, json_ok):
+    """Only application/json (the spec's one JSON media type, docs/error-shapes.md) counts as JSON, for the
+    suites' expect_json/expect_error_shape and for the error-shape hook alike."""
+    expected = (json_ok, json_ok, json_ok)
+    received = _verdicts(404, ctype, S1)
+    assert received == expected, f"Expected: (expect_json, expect_error_shape, hook) = {expected}\nReceived: {received}"
 
 
 @pytest.mark.parametrize(("method", "path", "label"), [

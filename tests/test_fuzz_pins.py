@@ -5,38 +5,21 @@ import pytest
 
 from flowise_conformance.fuzz import pins
 from flowise_conformance.fuzz.operations import by_id, operations
-from flowise_conformance.spec import load_spec
-
-
-def _resolve(node):
-    spec = load_spec()
-    while isinstance(node, dict) and "$ref" in node:
-        target = spec
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def _path_params(op) -> set[str]:
-    item = load_spec()["paths"][op.path]
-    params = list(item.get("parameters") or []) + list(item[op.method.lower()].get("parameters") or [])
-    return {_resolve(p)["name"] for p in params if _resolve(p).get("in") == "path"}
+    return {p.name for p in op.parameters if p.location == "path"}  # spec_model: path-level ones included
 
 
 def _body_properties(op) -> set[str]:
-    body = item_body = load_spec()["paths"][op.path][op.method.lower()].get("requestBody") or {}
-    names: set[str] = set()
-    for media in (item_body.get("content") or {}).values():
-        names |= set((_resolve(media.get("schema")) or {}).get("properties", {}))
-    return names if body else set()
+    return {name for schema in op.request_body.values() for name in schema.get("properties", {})}
 
 
-@pytest.mark.parametrize("operation_id", sorted(pins.PLAN))
+@pytest.mark.parametrize("operation_id", sorted(pins.plan()))
 def test_plan_names_a_parameter_the_operation_has(operation_id):
     """Every pinned parameter exists in the spec for that operation (a renamed one would silently stop pinning)."""
     op = by_id()[operation_id]
-    for where in pins.PLAN[operation_id]:
+    for where in pins.plan()[operation_id]:
         location, _, name = where.partition(".")
         known = _path_params(op) if location == "path" else _body_properties(op)
         assert name in known, f"{operation_id}: {where} is not a {location} parameter ({sorted(known)})"
@@ -47,12 +30,12 @@ def test_every_operation_with_an_object_id_in_its_path_is_pinned_or_deliberately
     unpinned = {"getChatflowsByApiKey"}
     for op in operations():
         if _path_params(op) and op.operation_id not in unpinned:
-            assert op.operation_id in pins.PLAN, f"{op.operation_id} ({op.label}) has path ids but no pin"
+            assert op.operation_id in pins.plan(), f"{op.operation_id} ({op.label}) has path ids but no pin"
 
 
 def test_pin_plan_kinds_have_factories():
     """Every kind a pin points at can be made by the factory."""
-    for plan in pins.PLAN.values():
+    for plan in pins.plan().values():
         for pin in plan.values():
             kind = pin.kind.partition(".")[0]
             assert callable(getattr(pins.Factory, kind, None)), kind

@@ -104,7 +104,7 @@ def test_feedback_pin_makes_path_message_and_body_ids_agree(rt):
     c = case("POST /api/v1/feedback/{id}", path={"id": "generated"},
              body={"messageId": value, "rating": "THUMBS_UP", "chatId": "x", "chatflowid": FOREIGN})
     runtime.before_call(None, c, {})
-    message = rt.pinner.object_for(pins.PLAN["createFeedback"]["body.messageId"])
+    message = rt.pinner.object_for(pins.OTHER_PINS["createFeedback"]["body.messageId"])
     assert c.body["messageId"] == message["chatMessageId"]
     assert c.path_parameters["id"] == message["chatflowid"] == c.body["chatflowid"]
     assert c.body["chatId"] == message["chatId"]

@@ -4,6 +4,10 @@
         None when a 4xx/5xx answer carries the spec's ``Error`` envelope
         ``{statusCode: <the status>, success: false, message: <string>, stack?: any}`` as JSON,
         else one line saying what is wrong. Statuses below 400 are never a problem.
+    envelope_problem(status, content_type, body) -> str | None
+        the same check whatever the status; ``checks.core.expect_error_shape`` raises on it.
+        "As JSON" is ``checks.core.is_json_media_type``: application/json (a charset is fine),
+        the one rule expect_json uses too.
     operation_label(method, path) -> str
         "getChatflow (GET /api/v1/chatflows/{id})", or the raw request when the spec has no
         such operation, for messages that must name the operation.
@@ -13,29 +17,18 @@
         to the same shape. It is not registered here: schemathesis checks are process-global.
 
 Used by the error-shape plugin (``flowise_conformance.plugins.error_shape``) for every
-exchange of the hand-written suites, and by ``expect_error_shape`` style checks.
+exchange of the hand-written suites, and by ``expect_error_shape``.
 """
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from typing import Any
 
 import jsonschema
 
+from flowise_conformance.checks.core import error_schema, is_json_media_type
 from flowise_conformance.redact import excerpt
-
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-
-
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def _is_json(content_type: str | None) -> bool:
-    media = _media_type(content_type)
-    return media == "application/json" or media.endswith("+json")
 
 
 def _clip(value: Any, limit: int = 200) -> str:
@@ -45,8 +38,6 @@ def _clip(value: Any, limit: int = 200) -> str:
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
-    from flowise_conformance.checks.core import error_schema
-
     schema = error_schema()
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     return cls(schema)
@@ -58,15 +49,19 @@ def error_shape_problem(status: int, content_type: str | None, body: bytes | str
     ``body`` is the raw body (bytes or text) or, when the caller already parsed it, the
     parsed JSON value (dict/list/...). A HEAD answer has no body: do not pass those.
     """
-    if status < 400:
-        return None
+    return None if status < 400 else envelope_problem(status, content_type, body)
+
+
+def envelope_problem(status: int, content_type: str | None, body: bytes | str | Any) -> str | None:
+    """The one Error-envelope check, whatever the status: JSON (core.is_json_media_type), valid against
+    components/schemas/Error, statusCode equal to the status. None when all hold, else what is wrong."""
     if isinstance(body, (bytes, bytearray)):
         raw: str | None = bytes(body).decode("utf-8", errors="replace")
     elif isinstance(body, str):
         raw = body
     else:
         raw = None
-    if not _is_json(content_type):
+    if not is_json_media_type(content_type):
         shown = _clip(raw) if raw is not None else _clip(body)
         return f"Content-Type is {content_type or '(none)'!r}, not application/json; body {shown!r}"
     if raw is not None:
@@ -93,36 +88,16 @@ def error_shape_problem(status: int, content_type: str | None, body: bytes | str
 # ---------------------------------------------------------------- operations
 
 
-@lru_cache(maxsize=1)
-def _operations() -> list[tuple[str, re.Pattern[str], int, str, str]]:
-    """(method, path regex, literal segments, operationId, path template), most specific first."""
-    from flowise_conformance.spec import load_spec
-
-    found = []
-    for template, item in (load_spec().get("paths") or {}).items():
-        if not isinstance(item, dict):
-            continue
-        parts = template.strip("/").split("/")
-        pattern = "^/" + "/".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "/?$"
-        literal = sum(not p.startswith("{") for p in parts)
-        for method, op in item.items():
-            if method in HTTP_METHODS and isinstance(op, dict):
-                found.append((method.upper(), re.compile(pattern), literal, op.get("operationId", "?"), template))
-    found.sort(key=lambda row: -row[2])
-    return found
-
-
 def operation_label(method: str, path: str) -> str:
     """The spec operation a request hits, e.g. 'getChatflow (GET /api/v1/chatflows/{id})'."""
+    from flowise_conformance.spec_model import match
+
     method = method.upper()
     try:
-        operations = _operations()
+        op = match(method, path)
     except Exception:  # noqa: BLE001 - a label must never break a report
-        operations = []
-    for op_method, pattern, _, op_id, template in operations:
-        if op_method == method and pattern.match(path):
-            return f"{op_id} ({method} {template})"
-    return f"{method} {path} (no operation in the spec)"
+        op = None
+    return f"{op.operation_id} ({method} {op.path})" if op else f"{method} {path} (no operation in the spec)"
 
 
 # ---------------------------------------------------------------- schemathesis

@@ -1,6 +1,6 @@
 """Support code of the fuzz suite (``suites/fuzz/``): schemathesis driven by ``spec/openapi.yaml``.
 
-    operations.py  the spec's operations (label, tag, public, capability, state change)
+    operations.py  the spec model's operations (spec_model.py) under the fuzz suite's names, and not_negatable()
     settings.py    seed and budget (``--seed``, ``--fuzz-examples``; plugins/fuzz.py sets them)
     strategies.py  generators for the JSON-in-a-string formats fc-flow-data, fc-assistant-details,
                    fc-tool-schema and fc-json-text

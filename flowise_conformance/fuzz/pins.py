@@ -2,7 +2,7 @@
 
 A generated path id almost never names an existing object, so every request would end in
 404 and the server's real logic (200 bodies, updates, deletes) would go untested. For each
-operation ``PLAN`` names the kind of object each id parameter refers to; before a call, most
+operation ``plan()`` names the kind of object each id parameter refers to; before a call, most
 generated ids are replaced by the id of such an object that this run created (``Pinner``),
 the others are left as generated (a foreign-looking uuid becomes a stand-in, see guard.py),
 so both the found and the not-found paths are exercised. Which one a case gets is decided
@@ -18,6 +18,7 @@ import json
 import uuid
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 from flowise_conformance.client import FlowiseClient, json_or_none
@@ -25,6 +26,7 @@ from flowise_conformance.errors import HarnessError
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.fuzz.guard import Ownership
 from flowise_conformance.ids import item_path
+from flowise_conformance.resources import owned
 from flowise_conformance.tracker import Tracker, delete_path
 
 PIN_SHARE = 4  # of every 4 cases, 3 are pinned to an owned object and 1 keeps its generated id
@@ -39,11 +41,8 @@ class Pin:
     fresh: bool = False  # a new object for every call (DELETE)
 
 
-# operationId -> {parameter location.name -> Pin}
-PLAN: dict[str, dict[str, Pin]] = {
-    "getChatflow": {"path.id": Pin("chatflow")},
-    "updateChatflow": {"path.id": Pin("chatflow")},
-    "deleteChatflow": {"path.id": Pin("chatflow", fresh=True)},
+# operationId -> {parameter location.name -> Pin}, beyond the item operations of owned resources (plan())
+OTHER_PINS: dict[str, dict[str, Pin]] = {
     "getChatflowStreaming": {"path.id": Pin("chatflow")},
     "getChatflowUploads": {"path.id": Pin("chatflow")},
     "createPrediction": {"path.id": Pin("chatflow")},
@@ -53,22 +52,20 @@ PLAN: dict[str, dict[str, Pin]] = {
     "listFeedback": {"path.id": Pin("feedback.chatflowid")},
     "updateFeedback": {"path.id": Pin("feedback")},
     "createAttachments": {"path.chatflowId": Pin("upload_chatflow")},
-    "getAssistant": {"path.id": Pin("assistant")},
-    "updateAssistant": {"path.id": Pin("assistant")},
-    "deleteAssistant": {"path.id": Pin("assistant", fresh=True)},
-    "getDocumentStore": {"path.id": Pin("document_store")},
-    "updateDocumentStore": {"path.id": Pin("document_store")},
-    "deleteDocumentStore": {"path.id": Pin("document_store", fresh=True)},
     "listDocumentStoreChunks": {"path.storeId": Pin("document_store")},
     "previewDocumentChunks": {"body.storeId": Pin("document_store")},
-    "getTool": {"path.id": Pin("tool")},
-    "updateTool": {"path.id": Pin("tool")},
-    "deleteTool": {"path.id": Pin("tool", fresh=True)},
-    "updateVariable": {"path.id": Pin("variable")},
-    "deleteVariable": {"path.id": Pin("variable", fresh=True)},
     "upsertVector": {"path.id": Pin("vector_chatflow")},
 }
 # Deliberately not pinned: getChatflowsByApiKey (its parameter is an API key, not an object id).
+
+
+@lru_cache(maxsize=1)
+def plan() -> dict[str, dict[str, Pin]]:
+    """operationId -> {parameter location.name -> Pin}: an owned resource's item operations (resources.py)
+    pin their id to an object of its kind (a DELETE to a fresh one), plus OTHER_PINS."""
+    items = {op_id: {"path.id": Pin(kind, fresh=method == "delete")}
+             for kind, resource in owned().items() for method, op_id in resource.item_operations.items()}
+    return {**items, **OTHER_PINS}
 
 # flowData of a chatflow with a vector store: a Plain Text loader feeding an In-Memory Vector Store
 # (Flowise's node names and categories). It needs no external service to be stored; an upsert
@@ -129,13 +126,14 @@ class Factory:
     made: list[tuple[str, str]] = field(default_factory=list)  # (tracker kind, id), for cleanup
     deleted: set[str] = field(default_factory=set)  # ids a fuzzed DELETE was answered 2xx for
 
-    def _create(self, kind: str, path: str, body: dict[str, Any], name: str) -> dict[str, Any]:
+    def _create(self, kind: str, body: dict[str, Any], name: str) -> dict[str, Any]:
+        path = owned()[kind].collection  # resources.py
         response = self.api.post(path, json=body)
         created = json_or_none(response)
         if response.is_success and isinstance(created, dict) and isinstance(created.get("id"), str):
             journal_created(self.tracker, kind, created["id"], name, str(response.request.url))
         if response.status_code != 200 or not isinstance(created, dict) or not isinstance(created.get("id"), str):
-            raise HarnessError(f"fuzz setup: POST /api/v1/{path} answered {response.status_code}, not 200 with an id")
+            raise HarnessError(f"fuzz setup: POST {path} answered {response.status_code}, not 200 with an id")
         self.ownership.own(created["id"])
         self.made.append((kind, created["id"]))
         return created
@@ -144,7 +142,7 @@ class Factory:
         name = self.new_name("fuzz-chatflow")
         body = {"name": name, "flowData": direct_reply_agentflow(), "type": "AGENTFLOW"}
         body.update(fields)
-        return self._create("chatflow", "chatflows", body, name)
+        return self._create("chatflow", body, name)
 
     def upload_chatflow(self) -> dict[str, Any]:
         return self.chatflow(chatbotConfig=UPLOADS_ON)
@@ -176,21 +174,21 @@ class Factory:
         name = self.new_name("fuzz-assistant")
         body = {"type": "CUSTOM", "credential": str(uuid.uuid4()),
                 "details": json.dumps({"name": name, "description": "flowise-conformance fuzz", "instruction": "Be brief."})}
-        return self._create("assistant", "assistants", body, name)
+        return self._create("assistant", body, name)
 
     def document_store(self) -> dict[str, Any]:
         name = self.new_name("fuzz-store")
-        return self._create("document_store", "document-store/store", {"name": name, "description": "fuzz"}, name)
+        return self._create("document_store", {"name": name, "description": "fuzz"}, name)
 
     def tool(self) -> dict[str, Any]:
         name = self.new_name("fuzz-tool").replace("-", "_")
         body = {"name": name, "description": "flowise-conformance fuzz", "color": "linear-gradient(rgb(1,2,3), rgb(4,5,6))",
                 "schema": "[]", "func": "return 1;"}
-        return self._create("tool", "tools", body, name)
+        return self._create("tool", body, name)
 
     def variable(self) -> dict[str, Any]:
         name = self.new_name("fuzz-var").replace("-", "_")
-        return self._create("variable", "variables", {"name": name, "value": "fuzz", "type": "static"}, name)
+        return self._create("variable", {"name": name, "value": "fuzz", "type": "static"}, name)
 
     def make(self, kind: str) -> dict[str, Any]:
         maker = getattr(self, kind, None)
@@ -219,7 +217,7 @@ class Pinner:
 
     def __init__(self, operation_id: str, factory: Factory) -> None:
         self.operation_id = operation_id
-        self.plan = PLAN.get(operation_id, {})
+        self.plan = plan().get(operation_id, {})
         self.factory = factory
         self._objects: dict[str, dict[str, Any]] = {}
 

@@ -34,18 +34,10 @@ from flowise_conformance.config import Target
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.fuzz import pins as pins_mod
 from flowise_conformance.fuzz.guard import Ownership
-from flowise_conformance.fuzz.operations import by_label
+from flowise_conformance.spec_model import by_label
+from flowise_conformance.resources import owned
 from flowise_conformance.tracker import Tracker
 
-# operationId of a create -> tracker kind of what it makes
-CREATES = {
-    "createChatflow": "chatflow",
-    "createTool": "tool",
-    "createVariable": "variable",
-    "createAssistant": "assistant",
-    "createDocumentStore": "document_store",
-}
-OBJECT_DELETES = {"deleteChatflow", "deleteTool", "deleteVariable", "deleteAssistant", "deleteDocumentStore"}
 NAMED = {"createChatflow", "updateChatflow", "createTool", "updateTool", "createVariable", "updateVariable",
          "createDocumentStore", "updateDocumentStore"}
 ASSISTANT_WRITES = {"createAssistant", "updateAssistant"}
@@ -326,14 +318,14 @@ def after_call(context: Any, case: Any, response: Any) -> None:
     if rt is None or not 200 <= response.status_code < 300:
         return
     op_id = _operation_id(case)
-    if op_id in OBJECT_DELETES and rt.factory is not None:
+    if op_id in {r.delete_operation for r in owned().values()} and rt.factory is not None:
         obj_id = (case.path_parameters or {}).get("id")
         if isinstance(obj_id, str) and rt.ownership.owns(obj_id):
             rt.factory.deleted.add(obj_id)
     body = _json(response)
     if not isinstance(body, dict):
         return
-    kind = CREATES.get(op_id or "")
+    kind = next((k for k, r in owned().items() if r.create_operation == op_id), None)  # what a create makes
     if kind and isinstance(body.get("id"), str):
         name = body.get("name") if isinstance(body.get("name"), str) else None
         # journaled before anything else happens (schemathesis reads answers as streams, which the

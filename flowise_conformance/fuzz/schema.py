@@ -25,7 +25,7 @@ from schemathesis.config._health_check import HealthCheck
 from schemathesis.config._output import SanitizationConfig
 
 from flowise_conformance.fuzz import runtime, strategies
-from flowise_conformance.fuzz.operations import by_label
+from flowise_conformance.spec_model import by_label
 from flowise_conformance.fuzz.settings import current
 from flowise_conformance.paths import spec_file
 from flowise_conformance.spec import load_spec

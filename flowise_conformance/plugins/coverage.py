@@ -1,7 +1,7 @@
 """Which operations of the spec a run exercised, and how they answered.
 
 Every request a test sends during its call phase is matched to the spec's path templates
-(``fuzz.operations.match``) and counted by source and status:
+(``spec_model.match``) and counted by source and status:
     hand  requests of the hand-written suites (the session clients' transcripts; requests
           made by fixtures in setup and teardown do not count)
     fuzz  requests of the fuzz suite (its after-call hook calls ``record``)
@@ -41,7 +41,7 @@ def record(source: str, method: str, path: str, status: int | None) -> None:
     """Count one answered request of a test (unanswered ones do not count)."""
     if status is None:
         return
-    from flowise_conformance.fuzz.operations import match
+    from flowise_conformance.spec_model import match
 
     operation = match(method, urlsplit(path).path)
     if operation is not None:
@@ -59,7 +59,7 @@ def snapshot() -> dict[str, dict[str, dict[str, int]]]:
 
 def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """The run's coverage from the processes' snapshots, over every operation of the spec."""
-    from flowise_conformance.fuzz.operations import operations
+    from flowise_conformance.spec_model import operations
 
     merged: dict[str, Any] = {op.operation_id: {"label": op.label, "hand": {}, "fuzz": {}} for op in operations()}
     for part in parts:

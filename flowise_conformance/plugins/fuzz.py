@@ -108,7 +108,7 @@ def _operation_of(item: pytest.Item) -> Any:
     label = getattr(item, "operation_label", None)
     if not label:
         return None
-    from flowise_conformance.fuzz.operations import by_label
+    from flowise_conformance.spec_model import by_label
 
     return by_label().get(label)
 

@@ -33,8 +33,8 @@ from flowise_conformance import paths
 from flowise_conformance.errors import UsageError
 from flowise_conformance.expectations import Entry, Expectations, load, unknown_statically
 from flowise_conformance.outcomes import LEVELS, Outcome
+from flowise_conformance.resources import CORE_RESOURCES, all_resources
 
-CORE_RESOURCES = ("ping", "auth", "chatflows", "prediction", "streaming", "chatmessage", "errors", "limits")
 PROFILES_DOC = "core (MUST tests of " + ", ".join(CORE_RESOURCES) + "), full (everything), or a resource name"
 RERUN_OUTCOMES = (Outcome.FAILED.value, Outcome.ERROR.value, Outcome.XPASSED.value)
 CONFIG_ERROR = int(pytest.ExitCode.USAGE_ERROR)  # `flowise-conformance run` turns it into exit code 2
@@ -157,13 +157,11 @@ def _fold(name: str) -> str:
 
 
 def known_resources() -> set[str]:
-    """The resource names the suites mark tests with, read from their sources and the spec's tags.
+    """The resource names the suites mark tests with, read from their sources and the registry (the spec's tags).
 
     Read statically so that a wrong --profile is refused before a server starts or a test is collected.
     """
-    from flowise_conformance.fuzz.operations import operations  # fuzz items are marked with their operation's tag
-
-    found = {op.tag for op in operations()}
+    found = {r.name for r in all_resources()}  # fuzz items are marked with their operation's tag
     for source in paths.suites_dir().rglob("*.py"):
         found.update(_RESOURCE_MARKER.findall(source.read_text(encoding="utf-8")))
     return found

@@ -18,7 +18,7 @@ at the transport, just before it would leave:
 - no client follows a redirect of a write (httpx clients, requests sessions);
 - after Ctrl-C (or SIGTERM) every request is bounded by what is left of a STOP_BUDGET and
   refused once it is spent, so a run stops within about 10 s even against a hung server;
-- a create (POST to a collection of ``tracker.DELETE_PATHS``) answered with an id is
+- a create (POST to the collection of an owned resource, ``resources.owned()``) answered with an id is
   journaled as soon as its answer has been read, so the journal is complete whatever the
   test does with it (``tracker.journal_created`` journals anything else).
 
@@ -83,10 +83,10 @@ def origin_of(url: str) -> tuple[str, str, int]:
 
 
 def collections() -> dict[str, str]:
-    """Collection path -> kind, from tracker.DELETE_PATHS (``/api/v1/tools/{id}`` -> ``/api/v1/tools``)."""
-    from flowise_conformance.tracker import DELETE_PATHS
+    """Collection path -> kind of the owned resources (resources.owned(): ``/api/v1/tools`` -> ``tool``)."""
+    from flowise_conformance.resources import owned
 
-    return {path.rsplit("/", 1)[0]: kind for kind, path in DELETE_PATHS.items() if path.endswith("/{id}")}
+    return {resource.collection: kind for kind, resource in owned().items()}
 
 
 @dataclass
@@ -684,11 +684,6 @@ def _plugin_state(config: pytest.Config) -> dict[str, Any]:
     return config.stash.get(_state_key, {})
 
 
-# the capability a target declares false when it has no such collection (its list may then answer 404)
-CAPABILITY_OF = {"chatflow": "chatflows", "tool": "tools", "variable": "variables", "assistant": "assistants",
-                 "document_store": "document_store"}
-
-
 class InventoryFailed(HarnessError):
     """The start-of-run list of the target's objects failed: the guard cannot know what is not the run's."""
 
@@ -706,7 +701,10 @@ def _foreign_ids(target: Any) -> frozenset[str]:
     from flowise_conformance.proof import listed
 
     best_effort = set(EXTRA_LISTS.values())
-    optional = {path for path, kind in collections().items() if not target.supports(CAPABILITY_OF.get(kind, kind))}
+    from flowise_conformance.resources import owned
+
+    # a target that declares a resource's capability false may have no such collection (its list may answer 404)
+    optional = {r.collection for r in owned().values() if not target.supports(r.capability or r.kind)}
     found: set[str] = set()
     client = FlowiseClient(target)
     try:

@@ -25,6 +25,7 @@ from flowise_conformance.reference import auth
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError, error_body
 from flowise_conformance.reference.store import Store
+from flowise_conformance.resources import is_public
 
 DEFAULT_BODY_LIMIT = 50 * 1024 * 1024
 
@@ -184,7 +185,7 @@ class LimitAndAuth:
         if self._on(STREAMING_ERROR_SILENT) and _asks_to_stream(body):
             send = _silence_errors(send)
         path = scope["path"]
-        if not auth.is_public(path):
+        if not is_public(path):
             problem = auth.check_header(headers.get(b"authorization"), self.settings)
             if problem and auth.query_key_accepted(scope.get("query_string", b""), self.settings):
                 problem = None

@@ -1,6 +1,7 @@
 """API-key gate: Bearer keys on every path but Flowise's public ones; the key list.
 
-Public paths follow Flowise's whitelist (prefix match on the exact path).
+Public paths are the spec's public operations (``resources.is_public``: their paths up to the first
+parameter), as in Flowise's whitelist.
 """
 from __future__ import annotations
 
@@ -15,17 +16,6 @@ from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ok
 from flowise_conformance.reference.store import Store
 
-PUBLIC_PREFIXES = (
-    "/api/v1/ping",
-    "/api/v1/version",
-    "/api/v1/prediction/",
-    "/api/v1/feedback",
-    "/api/v1/attachments",
-    "/api/v1/chatflows/apikey/",
-    "/api/v1/chatflows-streaming/",
-    "/api/v1/chatflows-uploads/",
-    "/api/v1/verify/apikey/",
-)
 MAIN_KEY_ID = "00000000-0000-4000-8000-00000000c0de"
 
 BAD_KEY_ACCEPTED = fault(
@@ -63,12 +53,6 @@ QUERY_KEY_ACCEPTED = fault(
     ],
 )
 QUERY_KEY_NAMES = ("apiKey", "api_key", "token")
-
-
-def is_public(path: str) -> bool:
-    if path == "/api/v1/ping":
-        return True
-    return any(path.startswith(p) for p in PUBLIC_PREFIXES if p != "/api/v1/ping")
 
 
 def check_header(value: bytes | None, settings) -> str | None:  # noqa: ANN001 - ServerSettings (cycle)

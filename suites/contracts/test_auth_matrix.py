@@ -21,20 +21,14 @@ import pytest
 
 from flowise_conformance.checks import expect_status
 from flowise_conformance.checks.core import ConformanceFailure, describe
-from flowise_conformance.config import KNOWN_CAPABILITIES
-from flowise_conformance.spec import load_spec
+from flowise_conformance import spec_model
 from flowise_conformance.ids import item_path
+from flowise_conformance.resources import owned
 
 pytestmark = [pytest.mark.resource("auth")]
 
 METHODS = ("get", "put", "post", "delete", "patch")
-CREATED_KIND = {  # create operations: what a 200 with an id made, for the tracker
-    "/api/v1/chatflows": "chatflow",
-    "/api/v1/tools": "tool",
-    "/api/v1/variables": "variable",
-    "/api/v1/assistants": "assistant",
-    "/api/v1/document-store/store": "document_store",
-}
+CREATED_KIND = {r.collection: kind for kind, r in owned().items()}  # what a 200 with an id made, for the tracker
 WRONG_KEY = "fc-wrong-key-" + "0" * 24
 QUERY_KEY_NAMES = ("apiKey", "api_key", "token")
 
@@ -71,47 +65,23 @@ class Operation:
         return {}
 
 
-def _resolve(spec: dict[str, Any], node: Any) -> tuple[Any, str | None]:
-    if isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        target: Any = spec
-        for part in ref.lstrip("#/").split("/"):
-            target = target[part]
-        return target, ref.rsplit("/", 1)[-1]
-    return node, None
+def _kind(param: Any) -> str:
+    if param.ref == "ChatflowId" or param.name == "chatflowId":
+        return "chatflow"
+    if param.name == "apikey":
+        return "apikey"
+    return "integer" if param.schema.get("type") == "integer" or param.name == "pageNo" else "id"
 
 
 def _operations() -> list[Operation]:
-    spec = load_spec()
-    default_security = spec.get("security") or []
+    """The spec model's operations (flowise_conformance.spec_model), with path ids and body as the matrix sends them."""
     found = []
-    for template, item in (spec.get("paths") or {}).items():
-        shared = item.get("parameters", [])
-        for method, op in item.items():
-            if method not in METHODS:
-                continue
-            params = []
-            for raw in [*shared, *op.get("parameters", [])]:
-                param, ref = _resolve(spec, raw)
-                if param.get("in") != "path":
-                    continue
-                kind = "id"
-                if ref == "ChatflowId" or param["name"] == "chatflowId":
-                    kind = "chatflow"
-                elif param["name"] == "apikey":
-                    kind = "apikey"
-                elif (param.get("schema") or {}).get("type") == "integer" or param["name"] == "pageNo":
-                    kind = "integer"
-                params.append((param["name"], kind))
-            body = None
-            if "requestBody" in op:
-                content = _resolve(spec, op["requestBody"])[0].get("content", {})
-                body = "json" if "application/json" in content else "multipart"
-            security = op.get("security", default_security)
-            resource = str(op.get("x-fc-resource") or (op.get("tags") or ["?"])[0]).replace("-", "_")
-            capabilities = tuple(c for c in (resource, op.get("x-fc-capability")) if c in KNOWN_CAPABILITIES)
-            found.append(Operation(op["operationId"], method.upper(), template, security == [], tuple(params), body,
-                                   capabilities))
+    for op in spec_model.operations():
+        if op.method.lower() not in METHODS:
+            continue
+        params = tuple((p.name, _kind(p)) for p in op.parameters if p.location == "path")
+        body = ("json" if "application/json" in op.request_body else "multipart") if op.request_body else None
+        found.append(Operation(op.operation_id, op.method, op.path, op.public, params, body, op.capabilities))
     return found
 
 
