@@ -830,8 +830,10 @@ def pytest_configure(config: pytest.Config) -> None:
     _INTERRUPTS.install(config)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     writer = getattr(reporter, "_tw", None)
-    if writer is not None and hasattr(writer, "_file") and not isinstance(writer._file, RedactingStream):
-        writer._file = RedactingStream(writer._file)
+    if writer is not None and hasattr(writer, "_file"):
+        if not isinstance(writer._file, RedactingStream):
+            writer._file = RedactingStream(writer._file)
+        writer._file.markup = bool(getattr(writer, "hasmarkup", False))  # its colours kept, a server's escaped
     mine["guard"] = _GUARD
     if not config.pluginmanager.has_plugin("fc-safety-redact"):
         config.pluginmanager.register(_RedactReports(), "fc-safety-redact")
