@@ -238,7 +238,7 @@ def test_one_stalling_endpoint_costs_the_run_one_lost_time_budget(tmp_path):
 
     with servers.HostileReference(stalls, servers.asgi_stall, KEY) as server:
         result = run_bounded(None, tmp_path, "--target", short_target(tmp_path, server.base_url), "-rfE",
-                             "-k", "variables", bound_s=LIST_GET_S)
+                             "-k", "variables_lifecycle or variables_listing", bound_s=LIST_GET_S)
         hits = server.hits
     _check("one stalling endpoint", *result, exit_code=1, bound_s=LIST_GET_S, says="its budget is 8 s")
     most = 8 // 2 + 1  # lost_budget / timeouts.read, and the one that passes it
