@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, AnyStr, Iterable, TextIO
 from urllib.parse import quote, quote_plus
 
+from flowise_conformance.terminal_text import escape
+
 REDACTED = "[REDACTED]"
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -221,13 +223,18 @@ def redact_any(value: Any) -> Any:
 
 
 class RedactingStream:
-    """A text stream that redacts what it writes; everything else goes to the wrapped stream."""
+    """The terminal's stream (stdout, stderr, pytest's terminal writer): it redacts what it writes and shows
+    control characters escaped (terminal_text.escape); everything else goes to the wrapped stream."""
 
     def __init__(self, wrapped: TextIO) -> None:
         self._wrapped = wrapped
+        try:
+            self.markup = bool(wrapped.isatty())  # pytest's terminal writer sets it to its own (--color)
+        except (AttributeError, ValueError):
+            self.markup = False
 
     def write(self, text: str) -> int:
-        self._wrapped.write(redact(text))
+        self._wrapped.write(escape(redact(text), keep_markup=self.markup))
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html.parser
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -116,6 +117,18 @@ def test_render_escapes_what_the_server_sent():
     data["tests"][0]["message"] = "<script>alert(1)</script>"
     out = html_report.render(data)
     assert "<script>alert" not in out and "&lt;script&gt;" in out
+
+
+def test_the_page_carries_a_content_security_policy_that_allows_no_script():
+    """Defence in depth for a page full of server text: a CSP <meta> in <head> that allows no script, no request."""
+    page = html_report.render(_minimal_summary())
+    head = page.split("</head>", 1)[0]
+    metas = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', head)
+    assert len(metas) == 1, f"Expected one CSP <meta> in <head>\nReceived: {metas} in {head[:400]!r}"
+    policy = dict((d.split(" ", 1) + [""])[:2] for d in metas[0].split("; "))
+    assert policy.get("default-src") == "'none'" and "script-src" not in policy, (
+        f"Expected default-src 'none' and no script-src\nReceived: {policy}")
+    assert policy.get("style-src") == "'unsafe-inline'", f"Expected the inline <style> allowed\nReceived: {policy}"
 
 
 @needs_chromium

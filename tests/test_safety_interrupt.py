@@ -217,3 +217,51 @@ def test_cleanup_dry_run_sends_nothing(tmp_path, run_cli):
     assert result.code == 0, result.stdout + result.stderr
     assert "00000000-0000-4000-8000-000000000002" in result.stdout and "send DELETE" in result.stdout
     assert sent == [], sent
+
+
+SWALLOWING = '''
+import os
+import signal
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.resource("ping")]
+
+
+@pytest.mark.level("MUST")
+def test_a_library_turns_the_interrupt_into_an_error():
+    """As Hypothesis can when Ctrl-C cuts a stateful run: replaying it, it raises FlakyStrategyDefinition instead."""
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+    except KeyboardInterrupt:
+        raise ValueError("Inconsistent data generation! (the interrupt, swallowed)") from None
+
+
+@pytest.mark.level("MUST")
+def test_after_the_interrupt():
+    """Must not run: the run stopped."""
+'''
+
+
+def test_an_interrupt_a_library_swallowed_still_stops_the_run_and_fails_no_test(tmp_path):
+    """Ctrl-C that a library inside a test turned into another error (seen once in a stateful fuzz item:
+    FlakyStrategyDefinition, the next item run) stops the run there: exit 130, "interrupted": true,
+    no test failed by it, no further test run."""
+    from tests.safety_support import start_cli_on_suites
+
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "test_swallowing.py").write_text(SWALLOWING)
+    run_id = "20261202-000000-5a1104"
+    proc = start_cli_on_suites(suites, ["run", "--report-dir", str(tmp_path / "reports"), "--run-id", run_id,
+                                        "-p", "no:xdist"], tmp_path / "cwd", cli_env(KEY))
+    code, out, err = finish(proc, timeout=60)
+    summary = json.loads((tmp_path / "reports" / run_id / "summary.json").read_text())
+    outcomes = {t["id"].split("::")[-1]: t["outcome"] for t in summary["tests"]}
+    print(f"swallowed interrupt: exit {code}, interrupted {summary['interrupted']}, outcomes {outcomes}")
+    assert code == ExitCode.INTERRUPTED, f"Expected exit 130\nReceived exit {code}:\n{out[-2000:]}\n{err[-2000:]}"
+    assert summary["interrupted"] is True, f"Expected \"interrupted\": true\nReceived {summary['interrupted']!r}"
+    assert "failed" not in outcomes.values(), f"Expected no test failed by the interrupt\nReceived {outcomes}"
+    assert outcomes.get("test_after_the_interrupt") != "passed", f"Expected no test run after it\nReceived {outcomes}"

@@ -38,7 +38,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import Any, AsyncIterator, Callable, Generator, Iterator
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -591,6 +591,7 @@ class _Interrupts:
         self.worker = False
         self.worker_pids: set[int] = set()
         self.at: float | None = None
+        self.signum = signal.SIGINT
 
     def say(self, text: str) -> None:
         """Write to the real stderr, past pytest's capture."""
@@ -610,6 +611,7 @@ class _Interrupts:
         self.count += 1
         if self.at is None:
             self.at = time.monotonic()
+            self.signum = signum
         if self.worker:
             if self.count == 1:
                 if _GUARD is not None:
@@ -828,8 +830,10 @@ def pytest_configure(config: pytest.Config) -> None:
     _INTERRUPTS.install(config)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     writer = getattr(reporter, "_tw", None)
-    if writer is not None and hasattr(writer, "_file") and not isinstance(writer._file, RedactingStream):
-        writer._file = RedactingStream(writer._file)
+    if writer is not None and hasattr(writer, "_file"):
+        if not isinstance(writer._file, RedactingStream):
+            writer._file = RedactingStream(writer._file)
+        writer._file.markup = bool(getattr(writer, "hasmarkup", False))  # its colours kept, a server's escaped
     mine["guard"] = _GUARD
     if not config.pluginmanager.has_plugin("fc-safety-redact"):
         config.pluginmanager.register(_RedactReports(), "fc-safety-redact")
@@ -900,6 +904,30 @@ def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
     if _GUARD is not None and _CONFIG:
         with _GUARD._lock:
             _GUARD.violations.clear()
+
+
+def _interrupt_not_swallowed(item: pytest.Item) -> Generator[None, Any, Any]:
+    """A Ctrl-C that a library inside the test turned into another error is still the interrupt: the run stops
+    there and the test is not failed by it. (Hypothesis, replaying a stateful fuzz run that the interrupt cut,
+    raised FlakyStrategyDefinition: the item failed and the next one ran.)"""
+    try:
+        return (yield)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        if signal_received() and item.config.stash.get(_key, None) is not None:
+            raise RunInterrupted(_INTERRUPTS.signum) from None
+        raise
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    return (yield from _interrupt_not_swallowed(item))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    return (yield from _interrupt_not_swallowed(item))
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)

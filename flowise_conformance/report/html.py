@@ -24,6 +24,10 @@ OUTCOME_LABEL = {
     "expected-failure": "expected failure", "stale-expectation": "stale expectation",
 }
 
+# No script, no request: only the inline <style> and style="" attributes the page uses (kept in the meta,
+# as a file opened from disk has no response headers to carry it)
+CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
 CSS = """
 :root { --pass:#1a7f37; --fail:#cf222e; --warn:#9a6700; --skip:#57606a; --xfail:#6639ba; --err:#bc4c00;
         --bg:#ffffff; --soft:#f6f8fa; --line:#d0d7de; --text:#1f2328; }
@@ -251,6 +255,7 @@ def render(data: dict[str, Any]) -> str:
     body.append("</main><footer>Rendered from summary.json (schema "
                 f"{data['schema_version']}). Works offline: no scripts, no external assets.</footer>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{_e(title)}</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 

@@ -228,3 +228,66 @@ def test_ctrl_c_during_a_fuzz_item_exits_130_with_interrupted_reports(tmp_path):
     assert summary["interrupted"] is True, f"Expected \"interrupted\": true\nReceived {summary['interrupted']!r}"
     assert not [t for t in summary["tests"] if t["outcome"] == "failed"], (
         f"Expected no test failed by the interrupt\nReceived {summary['tests']}")
+
+
+def test_one_stalling_endpoint_costs_the_run_one_lost_time_budget(tmp_path):
+    """GET /variables stalls past timeouts.read, with an answered one between stalls (as in a full run, where other
+    requests come between them, so the two-in-a-row rule never fires): the run loses one lost_budget (4 x 2 s)
+    to it, not one read timeout per request, and the tests refused after that say why.
+
+    Before (the issue, a full run with default timeouts): 277 s, 18 stalls x 15 s.
+    """
+    gate = servers.InventoryGate()
+    last = {"stalled": False}
+
+    def stalls(scope: dict) -> bool:
+        spared = gate.spares(scope["method"], scope["path"])  # called for every request: it closes the gate
+        if spared or scope["method"] != "GET" or scope["path"].rstrip("/") != "/api/v1/variables":
+            return False
+        last["stalled"] = not last["stalled"]
+        return last["stalled"]
+
+    with servers.HostileReference(stalls, servers.asgi_stall, KEY) as server:
+        result = run_bounded(None, tmp_path, "--target", short_target(tmp_path, server.base_url), "-rfE",
+                             "-k", "variables_lifecycle or variables_listing", bound_s=LIST_GET_S)
+        hits = server.hits
+    _check("one stalling endpoint", *result, exit_code=1, bound_s=LIST_GET_S, says="its budget is 8 s")
+    most = 8 // 2 + 1  # lost_budget / timeouts.read, and the one that passes it
+    assert hits <= most, f"Expected at most {most} stalled requests (one budget)\nReceived {hits}"
+
+
+def _run_disconnect_test(tmp_path, behaviour: servers.AsgiBehaviour, bound_s: float) -> tuple[int, float, int, str]:
+    with servers.HostileReference(_streams_a_prediction, behaviour, KEY) as server:
+        return run_bounded(None, tmp_path, "--target", short_target(tmp_path, server.base_url), "-rf",
+                           "-k", "test_disconnect_mid_stream_leaves_the_server_healthy", bound_s=bound_s)
+
+
+STREAM_S = 30.0  # start-up (~8 s on 2 busy cores) + stream_total (4 s) + a margin for CI
+
+
+def test_endless_sse_comments_end_at_the_stream_deadline(tmp_path):
+    """A stream of comments that never dispatches an event ends at stream_total (4 s), not at the server's pace.
+
+    Before (the issue): 90-95 s, until the server's own cap.
+    """
+    result = _run_disconnect_test(tmp_path, servers.asgi_endless_comments, STREAM_S)
+    _check("endless SSE comments", *result, exit_code=1, bound_s=STREAM_S, says="total_timeout")
+
+
+def test_huge_first_sse_line_is_not_held_in_memory(tmp_path):
+    """A 400 MiB first `data:` line is dropped past max_line while read, not buffered whole: under 300 MiB RSS.
+
+    Before (the issue): the line buffered whole, 1.26 GiB.
+    """
+    result = _run_disconnect_test(tmp_path, servers.asgi_huge_first_line(400 << 20), STREAM_S)
+    _check("400 MiB SSE line", *result, exit_code=1, bound_s=STREAM_S, says="The stream sent no first event")
+
+
+def test_streaming_request_answered_with_trickled_json_ends_at_the_deadline(tmp_path):
+    """streaming: true answered 200 application/json, one byte a second (within stream_event, 2 s, so no read times
+    out): ended by the target's total deadlines, not at the server's pace.
+
+    Before (the issue, one byte every 2 s with default timeouts): 60 s per test.
+    """
+    result = _run_disconnect_test(tmp_path, servers.asgi_trickle_json(1.0), STREAM_S)
+    _check("trickled JSON to a stream", *result, exit_code=1, bound_s=STREAM_S, says="FAILED")
