@@ -177,6 +177,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             requirement=str(props.get("requirement") or ""), expectation=entry.as_json() if entry else None,
         )
     result.duration_s += report.duration
+    result.ended = result.ended or report.when == "call" or (report.when == "setup" and not report.passed)
     transcript = _sections(report, "transcript")
     note = _sections(report, "expectation")
     if transcript:
@@ -238,6 +239,14 @@ def _interrupted(state: dict[str, Any]) -> bool:
     return bool(state.get("keyboard_interrupt")) or signal_received()
 
 
+def _unended_are_not_passes(summary: RunSummary) -> None:
+    """A test the interrupt stopped in its call phase has only a passed setup on record: it did not pass."""
+    for result in summary.tests.values():
+        if not result.ended and result.outcome == Outcome.PASSED:
+            result.outcome, result.phase = Outcome.SKIPPED, "call"
+            result.message = "interrupted: the run stopped before this test ended"
+
+
 class _JunitVerdict:
     """Before junit.xml is written (a module has one hook of a name): the verdict as testsuite properties."""
 
@@ -269,6 +278,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     summary.finished = iso_now()
     summary.duration_s = time.monotonic() - state.get("t0", time.monotonic())
     summary.interrupted = _interrupted(state)
+    if summary.interrupted:
+        _unended_are_not_passes(summary)
     summary.cleanup_problems = [str(p) for p in state.get("cleanup_problems", [])]
     run_dir: Path = state["run"].run_dir
     data = summary.write(run_dir / "summary.json")

@@ -71,6 +71,7 @@ class TestResult:
     level: str | None = None
     mutating: bool = False
     expectation: dict[str, str] | None = None
+    ended: bool = False  # its call phase reported, or its setup did not pass (so it has no call): not in the file
 
     def as_json(self, strict: bool = False) -> dict[str, Any]:
         transcript = redact(self.transcript)[:TRANSCRIPT_LIMIT]

@@ -228,6 +228,8 @@ def test_ctrl_c_during_a_fuzz_item_exits_130_with_interrupted_reports(tmp_path):
     assert summary["interrupted"] is True, f"Expected \"interrupted\": true\nReceived {summary['interrupted']!r}"
     assert not [t for t in summary["tests"] if t["outcome"] == "failed"], (
         f"Expected no test failed by the interrupt\nReceived {summary['tests']}")
+    stopped = [t for t in summary["tests"] if t["outcome"] == "passed"]
+    assert not stopped, f"Expected the item the interrupt stopped not to count as passed\nReceived {stopped}"
 
 
 def test_one_stalling_endpoint_costs_the_run_one_lost_time_budget(tmp_path):
