@@ -108,7 +108,6 @@ def pytest_configure(config: pytest.Config) -> None:
         state["active"] = context is not None
         if context is not None:
             state["run"] = RunScope(context.run_id, context.report_dir)
-            state["target"] = context.target
         return
     if root is None:
         return
@@ -130,7 +129,6 @@ def pytest_configure(config: pytest.Config) -> None:
     run = RunScope(context.run_id, context.report_dir)
     run.run_dir.mkdir(parents=True, exist_ok=True)
     state["run"] = run
-    state["target"] = context.target
     state["summary"] = RunSummary(context.run_id, context.target.redacted(), server_version=context.server_version)
     state["t0"] = time.monotonic()
     if not config.option.xmlpath:
@@ -150,17 +148,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # ---------------------------------------------------------------- fixtures
 
 
+def _known_target(config: pytest.Config) -> Target | None:
+    """The run's target, else the one the ``target`` fixture loaded in a session outside a run."""
+    context = run_ctx.get(config)
+    return context.target if context is not None else config.stash[_state_key].get("loaded_target")
+
+
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config) -> Target:
-    """The server under test, as configured (option > env > file)."""
-    state = pytestconfig.stash[_state_key]
-    if "target" not in state:
+    """The server under test: the run's, else as configured (option > env > file)."""
+    found = _known_target(pytestconfig)
+    if found is None:
         try:
-            state["target"] = run_ctx.target(pytestconfig)
+            found = pytestconfig.stash[_state_key]["loaded_target"] = run_ctx.target(pytestconfig)
         except FcError as exc:
             pytest.exit(f"flowise-conformance: {exc}", returncode=2)
-        register_secret(state["target"].api_key)
-    found: Target = state["target"]
+        register_secret(found.api_key)
     if not found.base_url:
         pytest.exit("flowise-conformance: no base URL (give --base-url, FLOWISE_BASE_URL or a target file)", returncode=2)
     return found
@@ -240,13 +243,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for client in _clients:
         client.transcript.clear()
-    known: Target | None = item.config.stash[_state_key].get("target")
+    known = _known_target(item.config)
     if known is not None and known.base_url:
         HEALTH.check(known.base_url)  # a target given up on fails each further test at once, with the reason
     marker = item.get_closest_marker("requires")
     if marker is None:
         return
-    target: Target = item.config.stash[_state_key].get("target") or run_ctx.target(item.config)
+    target = known or run_ctx.target(item.config)
     missing = [c for c in marker.args if not target.supports(c)]
     if missing:
         pytest.skip(f"unsupported: the target declares {', '.join(missing)} unsupported")
@@ -287,7 +290,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(config) or "summary" not in state:
         return
     run: RunScope = state["run"]
-    target: Target = state["target"]
+    target = run_ctx.target(config)
     client = FlowiseClient(target)
     try:
         _, leftovers = sweep(client, run.journal)

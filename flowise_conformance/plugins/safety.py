@@ -772,7 +772,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_key] = mine
     _CONFIG["config"] = config
     worker = hasattr(config, "workerinput")
-    target = state.get("target") or run_context.target(config)
+    target = run_context.target(config)
     register_secret(target.api_key)
     register_secret(os.environ.get(ENV_API_KEY))
     if not target.base_url:
