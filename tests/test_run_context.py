@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import execnet
 import pytest
@@ -40,6 +41,7 @@ ALLOWED_ENV_WRITES = {
     ("plugins/safety.py", "item"): "NODE_OPTIONS and FC_FETCH_GUARD: read by Node children, which get no workerinput",
 }
 KEY = "fc-run-context-key-5c1d77"
+VERSION = "3.1.4-fc-test"
 CHECKOUT = Path(__file__).resolve().parents[1]  # its conftest.py loads the plugin for plain pytest
 
 
@@ -112,10 +114,25 @@ def _run_fields(report_dir: Path) -> dict[str, object]:
                                                            if p.is_file() and KEY.encode() in p.read_bytes())}
 
 
+def _answering_version(server: RefServer) -> RefServer:
+    """The reference has no GET /api/v1/version: answer one, so that the server version is a value to compare."""
+    inner = server._ts._server.config.app
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/api/v1/version":
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": json.dumps({"version": VERSION}).encode()})
+            return
+        await inner(scope, receive, send)
+
+    server._ts._server.config.app = app
+    return server
+
+
 def test_xdist_and_single_process_runs_report_the_same_run_fields(tmp_path):
     """Plain `pytest -n 2` (workers read the context from workerinput) and `flowise-conformance run` (one process)."""
     select = "suites/tools/test_tools_lifecycle.py"
-    with RefServer(tmp_path, KEY) as server:
+    with _answering_version(RefServer(tmp_path, KEY)) as server:
         runs = {}
         for label, cmd in {
             "cli": [sys.executable, "-m", "flowise_conformance", "run", "--base-url", server.base_url, select],
@@ -132,4 +149,5 @@ def test_xdist_and_single_process_runs_report_the_same_run_fields(tmp_path):
             and not fields["key_in_files"], f"Expected one run id everywhere, no key in files ({label})\nReceived {fields}"
     same = ("target", "server_version", "passed")
     cli, xdist = ({k: runs[r][k] for k in same} for r in ("cli", "pytest -n 2"))
+    assert cli["server_version"] == VERSION, f"Expected server version {VERSION}\nReceived {cli['server_version']}"
     assert cli == xdist, f"Expected the same run fields\nReceived cli: {cli}\n         pytest -n 2: {xdist}"
