@@ -61,43 +61,26 @@ def _run_with_flowise(args: argparse.Namespace, pytest_args: list[str]) -> int:
 def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
     import pytest
 
-    from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, load_target
-    from flowise_conformance.embedded import ENV_EMBEDDED_URL, EmbeddedServer
+    from flowise_conformance import run_context
     from flowise_conformance.plugins import gating
-    from flowise_conformance.preflight import probe
-    from flowise_conformance.run import ENV_PREFLIGHT_DONE, ENV_SERVER_VERSION, check_run_id
-    from flowise_conformance.redact import register_secret
+    from flowise_conformance.run import check_run_id, new_run_id
 
-    if args.run_id is not None:
-        check_run_id(args.run_id)
-    target = load_target(base_url=args.base_url, api_key=args.api_key, target_file=args.target)
-    server: EmbeddedServer | None = None
-    env_backup = dict(os.environ)
+    run_id = check_run_id(args.run_id) if args.run_id is not None else new_run_id()
+    context, server = run_context.start(
+        base_url=args.base_url, api_key=args.api_key, target_file=args.target, run_id=run_id,
+        report_dir=args.report_dir, faults=tuple(args.reference_fault or ()),
+        say=lambda message: print(f"flowise-conformance: {message}", file=sys.stderr))
+    env_backup = dict(os.environ)  # plugins set variables for their child processes (NODE_OPTIONS, fuzz settings)
     try:
-        if not target.base_url:
-            print("flowise-conformance: no base URL given: starting the embedded reference server", file=sys.stderr)
-            server = EmbeddedServer(faults=tuple(args.reference_fault or ()), body_limit=target.body_limit,
-                                    api_key=target.api_key).start()  # a key given (option/env) is the server's
-            os.environ[ENV_BASE_URL] = os.environ[ENV_EMBEDDED_URL] = server.base_url or ""
-            os.environ[ENV_API_KEY] = server.api_key
-            target = load_target(target_file=args.target)
-        elif args.reference_fault:
-            raise UsageError("--reference-fault applies to the embedded server only (no --base-url)")
-        register_secret(target.api_key)
-        version = probe(target)
-        os.environ[ENV_PREFLIGHT_DONE] = "1"
-        if version:
-            os.environ[ENV_SERVER_VERSION] = version
         argv = ["-p", "flowise_conformance.pytest_plugin", "--fc-run", "--import-mode=importlib", "-p", "no:cacheprovider",
                 "--report-dir", args.report_dir, "-o", "console_output_style=count", "--no-header",
                 "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-        argv += gating.run_argv(args, pytest_args)  # --profile/--level/--strict/--expectations/--alluredir
+        argv += gating.run_argv(args, pytest_args, context.run_id)  # --profile/--level/--strict/--expectations/--alluredir
         if args.base_url:
             argv += ["--base-url", args.base_url]
         if args.target:
             argv += ["--target", args.target]
-        if args.run_id is not None:
-            argv += ["--run-id", args.run_id]
+        argv += ["--run-id", context.run_id]
         if args.read_only:
             argv.append("--read-only")
         suites = paths.suites_dir()
@@ -109,7 +92,7 @@ def _run_target(args: argparse.Namespace, pytest_args: list[str]) -> int:
         if not selected:
             argv.append(str(suites))
         argv += pytest_args
-        code = _main_redacted(pytest, argv, Path(args.report_dir))
+        code = _main_redacted(pytest, argv, context.run_dir, plugins=[run_context.Handoff(context)])
     finally:
         if server is not None:
             server.stop()
@@ -144,7 +127,7 @@ def suite_relative_args(pytest_args: list[str], suites: Path) -> list[str]:
     return out
 
 
-def _main_redacted(pytest: Any, argv: list[str], report_dir: Path) -> int:
+def _main_redacted(pytest: Any, argv: list[str], run_dir: Path, plugins: list[object]) -> int:
     """pytest.main with the key redacted from the terminal and, at the end, from the run's files.
 
     Ctrl-C/SIGTERM during the run are handled by plugins/safety.py: the run stops, deletes what
@@ -153,18 +136,15 @@ def _main_redacted(pytest: Any, argv: list[str], report_dir: Path) -> int:
     import time
 
     from flowise_conformance.redact import RedactingStream, scrub_files
-    from flowise_conformance.run import ENV_RUN_ID
 
     started = time.time()
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)  # type: ignore[assignment]
     try:
-        return int(pytest.main(argv))
+        return int(pytest.main(argv, plugins=plugins))
     finally:
         sys.stdout, sys.stderr = streams
-        run_id = os.environ.get(ENV_RUN_ID)
-        if run_id:
-            scrub_files([report_dir / run_id], since=started)
+        scrub_files([run_dir], since=started)
 
 
 def _exit_code(pytest_code: int) -> int:

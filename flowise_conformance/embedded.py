@@ -12,8 +12,8 @@ from pathlib import Path
 
 from flowise_conformance.errors import HarnessError
 
+# the child server's key: in its environment, not on its command line (which `ps` shows to every user)
 ENV_REFERENCE_KEY = "FC_REFERENCE_API_KEY"
-ENV_EMBEDDED_URL = "FC_EMBEDDED_BASE_URL"  # set by the CLI: the target is the embedded server it started
 EMBEDDED_SOURCE = "embedded reference server"  # where such a target came from, in messages and reports
 START_TIMEOUT = 20.0
 

@@ -19,16 +19,14 @@ from typing import Any, Iterator
 import pytest
 
 from flowise_conformance import hypothesis_cache, paths
+from flowise_conformance import run_context as run_ctx  # (`run_context` is the fixture's name)
 from flowise_conformance.client import HEALTH, Exchange, FlowiseClient
-from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, Target, load_target
-from flowise_conformance.embedded import EMBEDDED_SOURCE, ENV_EMBEDDED_URL, EmbeddedServer
+from flowise_conformance.config import ENV_API_KEY, ENV_BASE_URL, Target
 from flowise_conformance.errors import FcError
 from flowise_conformance.outcomes import LEVELS
-from flowise_conformance.preflight import probe
 from flowise_conformance.redact import redact, register_secret
 from flowise_conformance.report.summary import RunSummary
-from flowise_conformance.run import (ENV_PREFLIGHT_DONE, ENV_RUN_ID, ENV_SERVER_VERSION, RunContext, check_run_id,
-                                     new_run_id)
+from flowise_conformance.run import RunScope, check_run_id, new_run_id
 from flowise_conformance.tracker import Tracker, sweep
 
 
@@ -106,53 +104,35 @@ def pytest_configure(config: pytest.Config) -> None:
     state: dict[str, Any] = {"active": False, "suites_root": root or _installed_suites()}
     config.stash[_state_key] = state
     if _is_worker(config):
-        state["active"] = bool(os.environ.get(ENV_RUN_ID))
+        context = run_ctx.get(config)  # sent by the controller (run_context.XdistHandoff)
+        state["active"] = context is not None
+        if context is not None:
+            state["run"] = RunScope(context.run_id, context.report_dir)
         return
     if root is None:
         return
     state["active"] = True
-    try:
-        target = load_target(
-            base_url=config.getoption("--base-url"),
-            api_key=config.getoption("--api-key"),
-            target_file=config.getoption("--target"),
-        )
-        if not target.base_url:
-            server = EmbeddedServer().start()
+    context = run_ctx.handed(config)  # written by `flowise-conformance run`, else by this session:
+    if context is None:
+        try:
+            run_id = config.getoption("--run-id")
+            context, server = run_ctx.start(
+                base_url=config.getoption("--base-url"), api_key=config.getoption("--api-key"),
+                target_file=config.getoption("--target"), report_dir=config.getoption("--report-dir"),
+                run_id=check_run_id(run_id) if run_id is not None else new_run_id())
+        except FcError as exc:
+            pytest.exit(f"flowise-conformance: {exc}", returncode=2)
+        if server is not None:
             state["embedded"] = server
-            os.environ[ENV_BASE_URL] = server.base_url or ""
-            os.environ[ENV_API_KEY] = server.api_key
-            target = load_target(target_file=config.getoption("--target"))
-            target = _with(target, base_url=server.base_url, api_key=server.api_key)
-        embedded_url = state["embedded"].base_url if "embedded" in state else os.environ.get(ENV_EMBEDDED_URL)
-        if embedded_url and target.base_url == embedded_url:
-            target = _with(target, source=EMBEDDED_SOURCE, name=target.name or EMBEDDED_SOURCE)
-        register_secret(target.api_key)
-        if not os.environ.get(ENV_PREFLIGHT_DONE):
-            version = probe(target)
-            os.environ[ENV_PREFLIGHT_DONE] = "1"
-            if version:
-                os.environ[ENV_SERVER_VERSION] = version
-        run_id = config.getoption("--run-id")
-        run_id = check_run_id(run_id) if run_id is not None else os.environ.get(ENV_RUN_ID) or new_run_id()
-    except FcError as exc:
-        _stop_embedded(state)
-        pytest.exit(f"flowise-conformance: {exc}", returncode=2)
-    os.environ[ENV_RUN_ID] = run_id
-    run = RunContext(run_id, Path(config.getoption("--report-dir")).resolve())
+    run_ctx.store(config, context)
+    register_secret(context.target.api_key)
+    run = RunScope(context.run_id, context.report_dir)
     run.run_dir.mkdir(parents=True, exist_ok=True)
     state["run"] = run
-    state["target"] = target
-    state["summary"] = RunSummary(run_id, target.redacted(), server_version=os.environ.get(ENV_SERVER_VERSION))
+    state["summary"] = RunSummary(context.run_id, context.target.redacted(), server_version=context.server_version)
     state["t0"] = time.monotonic()
     if not config.option.xmlpath:
         config.option.xmlpath = str(run.run_dir / "junit.xml")
-
-
-def _with(target: Target, **changes: Any) -> Target:
-    from dataclasses import replace
-
-    return replace(target, **changes)
 
 
 def _stop_embedded(state: dict[str, Any]) -> None:
@@ -168,32 +148,32 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # ---------------------------------------------------------------- fixtures
 
 
+def _known_target(config: pytest.Config) -> Target | None:
+    """The run's target, else the one the ``target`` fixture loaded in a session outside a run."""
+    context = run_ctx.get(config)
+    return context.target if context is not None else config.stash[_state_key].get("loaded_target")
+
+
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config) -> Target:
-    """The server under test, as configured (option > env > file)."""
-    state = pytestconfig.stash[_state_key]
-    if "target" not in state:
+    """The server under test: the run's, else as configured (option > env > file)."""
+    found = _known_target(pytestconfig)
+    if found is None:
         try:
-            state["target"] = load_target(
-                base_url=pytestconfig.getoption("--base-url"),
-                api_key=pytestconfig.getoption("--api-key"),
-                target_file=pytestconfig.getoption("--target"),
-            )
+            found = pytestconfig.stash[_state_key]["loaded_target"] = run_ctx.target(pytestconfig)
         except FcError as exc:
             pytest.exit(f"flowise-conformance: {exc}", returncode=2)
-        register_secret(state["target"].api_key)
-    found: Target = state["target"]
+        register_secret(found.api_key)
     if not found.base_url:
         pytest.exit("flowise-conformance: no base URL (give --base-url, FLOWISE_BASE_URL or a target file)", returncode=2)
     return found
 
 
 @pytest.fixture(scope="session")
-def run_context(pytestconfig: pytest.Config) -> RunContext:
+def run_context(pytestconfig: pytest.Config) -> RunScope:
     state = pytestconfig.stash[_state_key]
     if "run" not in state:
-        run_id = os.environ.get(ENV_RUN_ID) or new_run_id()
-        state["run"] = RunContext(run_id, Path(pytestconfig.getoption("--report-dir")).resolve())
+        state["run"] = RunScope(new_run_id(), Path(pytestconfig.getoption("--report-dir")).resolve())
     return state["run"]
 
 
@@ -221,7 +201,7 @@ def anon(target: Target) -> Iterator[FlowiseClient]:
 
 
 @pytest.fixture(scope="session")
-def tracker(api: FlowiseClient, run_context: RunContext) -> Iterator[Tracker]:
+def tracker(api: FlowiseClient, run_context: RunScope) -> Iterator[Tracker]:
     """Journals what this worker creates; deletes what is left at the end of the session."""
     owned = Tracker(api, run_context.journal)
     yield owned
@@ -229,7 +209,7 @@ def tracker(api: FlowiseClient, run_context: RunContext) -> Iterator[Tracker]:
 
 
 @pytest.fixture
-def new_name(run_context: RunContext):  # noqa: ANN201
+def new_name(run_context: RunScope):  # noqa: ANN201
     """Makes run-scoped names: fc-<run tag>-<worker>-<what>-<n>."""
     return run_context.name
 
@@ -263,15 +243,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for client in _clients:
         client.transcript.clear()
-    known: Target | None = item.config.stash[_state_key].get("target")
+    known = _known_target(item.config)
     if known is not None and known.base_url:
         HEALTH.check(known.base_url)  # a target given up on fails each further test at once, with the reason
     marker = item.get_closest_marker("requires")
     if marker is None:
         return
-    target: Target | None = item.config.stash[_state_key].get("target")
-    if target is None:
-        target = load_target(base_url=item.config.getoption("--base-url"), target_file=item.config.getoption("--target"))
+    target = known or run_ctx.target(item.config)
     missing = [c for c in marker.args if not target.supports(c)]
     if missing:
         pytest.skip(f"unsupported: the target declares {', '.join(missing)} unsupported")
@@ -311,8 +289,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = config.stash[_state_key]
     if _is_worker(config) or "summary" not in state:
         return
-    run: RunContext = state["run"]
-    target: Target = state["target"]
+    run: RunScope = state["run"]
+    target = run_ctx.target(config)
     client = FlowiseClient(target)
     try:
         _, leftovers = sweep(client, run.journal)

@@ -18,11 +18,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-ENV_RUN_ID = "FC_RUN_ID"
-ENV_PREFLIGHT_DONE = "FC_PREFLIGHT_DONE"  # the CLI already probed the target
-ENV_SERVER_VERSION = "FC_SERVER_VERSION"
-
-
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -45,7 +40,7 @@ def run_tag(run_id: str) -> str:
     return run_id.rsplit("-", 1)[-1]
 
 
-# (journal path, kind, id) journaled as deleted by this process: RunContext.journal is a new
+# (journal path, kind, id) journaled as deleted by this process: RunScope.journal is a new
 # Journal object on each access, so this is kept per process, not per object
 _DELETED_HERE: set[tuple[str, str, str]] = set()
 
@@ -146,7 +141,12 @@ class Journal:
 
 
 @dataclass
-class RunContext:
+class RunScope:
+    """One process's view of the run: its names (a counter per process) and the shared journal.
+
+    What all processes of a run share (target, run id, preflight) is ``run_context.RunContext``.
+    """
+
     run_id: str
     report_dir: Path
     _counter: Iterable[int] = field(default_factory=lambda: itertools.count(1))
@@ -168,10 +168,10 @@ class RunContext:
         return f"fc-{self.tag}-{worker}-{what}-{next(self._counter)}"  # type: ignore[call-overload]
 
 
-_current: dict[str, RunContext] = {}
+_current: dict[str, RunScope] = {}
 
 
-def set_current_run(run: RunContext | None) -> None:
+def set_current_run(run: RunScope | None) -> None:
     """The run of this process (controller or xdist worker); set by the safety plugin."""
     if run is None:
         _current.pop("run", None)
@@ -179,5 +179,5 @@ def set_current_run(run: RunContext | None) -> None:
         _current["run"] = run
 
 
-def current_run() -> RunContext | None:
+def current_run() -> RunScope | None:
     return _current.get("run")

@@ -11,7 +11,7 @@ import pytest
 from flowise_conformance import redact as redact_mod
 from flowise_conformance.cleanup import clean, outstanding_items
 from flowise_conformance.plugins.safety import Guard, SafetyRefused
-from flowise_conformance.run import Journal, RunContext, set_current_run
+from flowise_conformance.run import Journal, RunScope, set_current_run
 from flowise_conformance.tracker import journal_created
 
 KEY = "fc-unit+KEY/secret=42"
@@ -56,7 +56,7 @@ def test_journal_created_outside_fixtures_is_swept(tmp_path):
     set_current_run(None)
     with pytest.raises(RuntimeError):
         journal_created("tool", "t-1")
-    run = RunContext("20260101-000000-0a0b0c", tmp_path)
+    run = RunScope("20260101-000000-0a0b0c", tmp_path)
     set_current_run(run)
     try:
         journal_created("tool", "t-1", name="fc-0a0b0c-gw-tool-1")

@@ -23,7 +23,6 @@ operation to be exercised.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections import Counter
 from pathlib import Path
@@ -97,16 +96,10 @@ def pytest_runtest_call(item: pytest.Item):  # noqa: ANN201
 
 
 def _coverage_dir(config: pytest.Config) -> Path | None:
-    from flowise_conformance.run import ENV_RUN_ID
+    from flowise_conformance import run_context
 
-    run_id = os.environ.get(ENV_RUN_ID)
-    if not run_id:
-        return None
-    try:
-        report_dir = config.getoption("--report-dir")
-    except ValueError:
-        return None
-    return Path(report_dir).resolve() / run_id / "coverage"
+    context = run_context.get(config)
+    return context.run_dir / "coverage" if context is not None else None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -90,14 +90,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _configure_key(config: pytest.Config) -> None:
     """The target's API key for the cases schemathesis builds at collection (runtime.configure_key)."""
-    from flowise_conformance.config import load_target
+    from flowise_conformance import run_context
     from flowise_conformance.errors import FcError
     from flowise_conformance.fuzz import runtime
     from flowise_conformance.redact import register_secret
 
     try:
-        target = load_target(base_url=config.getoption("--base-url"), api_key=config.getoption("--api-key"),
-                             target_file=config.getoption("--target"))
+        target = run_context.target(config)
     except (FcError, ValueError):
         return  # the main plugin reports a bad target
     register_secret(target.api_key)

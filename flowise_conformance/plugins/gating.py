@@ -22,7 +22,6 @@ error (4), which ``flowise-conformance run`` reports as 2.
 from __future__ import annotations
 
 import inspect
-import os
 import re
 from pathlib import Path
 from typing import Any, Iterable
@@ -290,7 +289,10 @@ def _in_profiles(profiles: list[str], level: str | None, resource: str | None) -
 
 def _last_summary(config: pytest.Config) -> Path | None:
     report_dir = Path(config.getoption("--report-dir") or "reports").resolve()
-    current = os.environ.get("FC_RUN_ID")
+    from flowise_conformance import run_context
+
+    context = run_context.get(config)
+    current = context.run_id if context is not None else None
     found = [p for p in report_dir.glob("*/summary.json") if p.parent.name != current]
     return max(found, key=lambda p: p.stat().st_mtime_ns) if found else None
 
@@ -391,10 +393,8 @@ def add_run_options(parser: Any) -> None:
                         help="run only the failed, errored and stale tests of the last run in --report-dir")
 
 
-def run_argv(args: Any, pytest_args: list[str]) -> list[str]:
-    """pytest arguments for the gating options; also fixes the run id so allure results go to its directory."""
-    from flowise_conformance.run import new_run_id
-
+def run_argv(args: Any, pytest_args: list[str], run_id: str) -> list[str]:
+    """pytest arguments for the gating options; allure results go to the run's directory."""
     argv: list[str] = []
     for profile in getattr(args, "profile", None) or []:
         argv += ["--profile", profile]
@@ -408,6 +408,5 @@ def run_argv(args: Any, pytest_args: list[str]) -> list[str]:
         argv.append("--rerun-failed")
     allure_off = any(a in ("no:allure_pytest", "-pno:allure_pytest") for a in pytest_args)  # -p no:allure_pytest
     if not allure_off and not any(a == "--alluredir" or a.startswith("--alluredir=") for a in pytest_args):
-        args.run_id = args.run_id or new_run_id()
-        argv += ["--alluredir", str(Path(args.report_dir).resolve() / args.run_id / "allure-results")]
+        argv += ["--alluredir", str(Path(args.report_dir).resolve() / run_id / "allure-results")]
     return argv

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from flowise_conformance import run_context
 from flowise_conformance.outcomes import Outcome
 from flowise_conformance.plugins import gating
 from flowise_conformance.plugins.terminal import selection_line, target_line
@@ -296,7 +297,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     tr = terminalreporter
     tr.section("flowise-conformance")
-    tr.write_line(target_line(state["target"], data.get("server_version")))
+    tr.write_line(target_line(run_context.target(config), data.get("server_version")))
     tr.write_line(selection_line(data["selection"]))
     columns = list(zero_counts())
     width = max([16] + [len(r) + 2 for r in data["totals"]["by_resource"]])

@@ -766,24 +766,20 @@ def pytest_configure(config: pytest.Config) -> None:
     state = _plugin_state(config)
     if not state.get("active"):
         return
-    from flowise_conformance.config import ENV_API_KEY, load_target
-    from flowise_conformance.run import ENV_RUN_ID, RunContext, set_current_run
+    from flowise_conformance import run_context
+    from flowise_conformance.config import ENV_API_KEY
+    from flowise_conformance.run import set_current_run
 
     mine: dict[str, Any] = {"t0": time.time()}
     config.stash[_key] = mine
     _CONFIG["config"] = config
     worker = hasattr(config, "workerinput")
-    target = state.get("target")
-    if target is None:
-        target = load_target(base_url=config.getoption("--base-url"), api_key=config.getoption("--api-key"),
-                             target_file=config.getoption("--target"))
+    target = run_context.target(config)
     register_secret(target.api_key)
     register_secret(os.environ.get(ENV_API_KEY))
     if not target.base_url:
         return
-    run = state.get("run")
-    if run is None and os.environ.get(ENV_RUN_ID):
-        run = RunContext(os.environ[ENV_RUN_ID], Path(config.getoption("--report-dir")).resolve())
+    run = state.get("run")  # pytest_plugin's RunScope, on the controller and on each worker
     set_current_run(run)
     read_only = bool(config.getoption("--read-only"))
     if worker:

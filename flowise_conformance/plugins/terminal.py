@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from flowise_conformance import __version__
+from flowise_conformance import __version__, run_context
 
 
 def target_line(target: Any, server_version: str | None) -> str:
@@ -81,7 +81,8 @@ def pytest_sessionstart(session: pytest.Session) -> Any:
     if _rootdir_is_suites(config):
         _show_node_ids_as_they_are(config, reporter)
     summary = state.get("summary")
-    target = state.get("target")
+    context = run_context.get(config)
+    target = context.target if context is not None else None
     if summary is not None and target is not None and reporter.verbosity >= 0:
         reporter.write_line(f"flowise-conformance {__version__}  run {summary.run_id}")
         reporter.write_line(target_line(target, summary.server_version))

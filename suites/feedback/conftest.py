@@ -15,7 +15,7 @@ from flowise_conformance.checks import expect, expect_json, expect_status
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.flows import direct_reply_agentflow
-from flowise_conformance.run import RunContext
+from flowise_conformance.run import RunScope
 from flowise_conformance.tracker import Tracker
 from flowise_conformance.ids import item_path
 
@@ -83,7 +83,7 @@ class RatedFlow:
 
 
 @pytest.fixture(scope="module")
-def rated_flow(api: FlowiseClient, tracker: Tracker, run_context: RunContext):  # noqa: ANN201
+def rated_flow(api: FlowiseClient, tracker: Tracker, run_context: RunScope):  # noqa: ANN201
     """Read-only scenario shared by the listing tests of one module (they never change it)."""
     name = run_context.name("feedback-list")
     response = api.post("chatflows", json={"name": name, "flowData": direct_reply_agentflow(), "type": "AGENTFLOW"})

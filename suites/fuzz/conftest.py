@@ -14,12 +14,12 @@ from flowise_conformance.client import FlowiseClient
 from flowise_conformance.config import Target
 from flowise_conformance.fuzz import runtime
 from flowise_conformance.fuzz.operations import by_label
-from flowise_conformance.run import RunContext
+from flowise_conformance.run import RunScope
 from flowise_conformance.tracker import Tracker
 
 
 @pytest.fixture(scope="session")
-def fuzz_runtime(target: Target, api: FlowiseClient, tracker: Tracker, run_context: RunContext) -> Iterator[runtime.Runtime]:
+def fuzz_runtime(target: Target, api: FlowiseClient, tracker: Tracker, run_context: RunScope) -> Iterator[runtime.Runtime]:
     """The per-process state of the fuzz hooks, bound for the session."""
     bound = runtime.Runtime(target=target, api=api, tracker=tracker, new_name=run_context.name,
                             name_prefix=runtime.name_prefix(run_context.tag))
