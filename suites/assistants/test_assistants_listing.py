@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect, expect_error_shape, expect_in, expect_not_in, expect_status
+from flowise_conformance.checks import expect, expect_in, expect_not_in
+from flowise_conformance.crud import expect_error, path
 
 pytestmark = [pytest.mark.resource("assistants")]
 
@@ -33,6 +34,4 @@ def test_type_filter_excludes_other_types(assistant, listed_assistants):
 @pytest.mark.level("SHOULD")
 def test_unknown_type_filter_is_rejected(api):
     """GET /assistants?type=BOGUS answers 400 or 422 with the error shape."""
-    response = api.get("assistants", params={"type": "BOGUS"})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.get(path("assistant"), params={"type": "BOGUS"}))
