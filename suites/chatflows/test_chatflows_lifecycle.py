@@ -5,9 +5,8 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect, expect_equal, expect_error_shape, expect_in, expect_json, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_json, expect_status, expect_type
+from flowise_conformance.crud import expect_error
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
@@ -81,6 +80,4 @@ def test_get_after_delete_is_404(api, chatflow, tracker):
 @pytest.mark.level("MUST")
 def test_get_unknown_chatflow_is_404(api):
     """GET /chatflows/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.get(item_path("chatflows", uuid.uuid4()))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("chatflows", uuid.uuid4())), 404)

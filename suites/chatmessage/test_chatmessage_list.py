@@ -5,10 +5,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect, expect_equal, expect_error_shape, expect_in, expect_not_in, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_not_in, expect_type
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.crud import expect_error
 from flowise_conformance.spec import component_schema
 from flowise_conformance.ids import item_path
 
@@ -203,25 +202,19 @@ def test_feedback_type_filter_keeps_only_that_rating(conversations, list_chat_me
 @pytest.mark.parametrize("name", ["startDate", "endDate"])
 def test_invalid_date_filter_is_rejected(api, chatflow, name):
     """A startDate/endDate that is not a date-time is answered 400 or 422 with the error shape."""
-    response = api.get(item_path("chatmessage", chatflow['id']), params={name: "not-a-date"})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("chatmessage", chatflow['id']), params={name: "not-a-date"}))
 
 
 @pytest.mark.level("MUST")
 def test_unknown_chat_type_is_rejected(api, chatflow):
     """A chatType outside the ChatType enumeration is answered 400 or 422 with the error shape."""
-    response = api.get(item_path("chatmessage", chatflow['id']), params={"chatType": "FC_NO_SUCH_TYPE"})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("chatmessage", chatflow['id']), params={"chatType": "FC_NO_SUCH_TYPE"}))
 
 
 @pytest.mark.level("MUST")
 def test_list_of_unknown_chatflow_is_404(api):
     """GET /chatmessage/{id} for a chatflow id that does not exist answers 404 with the error shape."""
-    response = api.get(item_path("chatmessage", uuid.uuid4()))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("chatmessage", uuid.uuid4())), 404)
 
 
 def ids(messages):  # noqa: ANN001, ANN201

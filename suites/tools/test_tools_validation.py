@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect_equal, expect_error_shape, expect_json, expect_not_in, expect_refused, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect_equal, expect_json, expect_not_in, expect_refused, expect_type
+from flowise_conformance.crud import expect_error
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("tools"), pytest.mark.mutating]
@@ -21,8 +20,7 @@ def test_create_without_required_field_is_rejected(api, tracker, tool_fields, mi
     del body[missing]
     response = api.post("tools", json=body)
     tracker.track_response("tool", response, body.get("name"))
-    expect_status(response, 400, 422, why=f"a tool without '{missing}' must be rejected as bad input")
-    expect_error_shape(response)
+    expect_error(response, why=f"a tool without '{missing}' must be rejected as bad input")
 
 
 @pytest.mark.level("MUST")
@@ -31,8 +29,7 @@ def test_create_with_non_string_name_is_rejected(api, tracker, tool_fields):
     body = tool_fields(name=12345)
     response = api.post("tools", json=body)
     tracker.track_response("tool", response)
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(response)
 
 
 @pytest.mark.level("SHOULD")
@@ -54,17 +51,13 @@ def test_rejected_create_stores_nothing(api, tracker, tool_fields):
 @pytest.mark.level("MUST")
 def test_update_with_null_name_is_rejected(api, tool):
     """PUT /tools/{id} with name null answers 400 or 422 with the error shape."""
-    response = api.put(item_path("tools", tool['id']), json={"name": None})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.put(item_path("tools", tool['id']), json={"name": None}))
 
 
 @pytest.mark.level("SHOULD")
 def test_update_with_empty_name_is_rejected(api, tool):
     """PUT /tools/{id} with an empty name answers 400 or 422 with the error shape."""
-    response = api.put(item_path("tools", tool['id']), json={"name": ""})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.put(item_path("tools", tool['id']), json={"name": ""}))
 
 
 @pytest.mark.level("SHOULD")
