@@ -10,12 +10,12 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError, ok
+from flowise_conformance.reference.routing import crud_routes
 
 KIND = "assistant"
 WHAT = "Assistant"
@@ -129,10 +129,5 @@ async def delete_assistant(request: Request) -> Response:
     return ok({"raw": [], "affected": request.app.state.store.delete(KIND, assistant["id"])})
 
 
-routes = [
-    Route("/api/v1/assistants", list_assistants, methods=["GET"]),
-    Route("/api/v1/assistants", create_assistant, methods=["POST"]),
-    Route("/api/v1/assistants/{id}", get_assistant, methods=["GET"]),
-    Route("/api/v1/assistants/{id}", update_assistant, methods=["PUT"]),
-    Route("/api/v1/assistants/{id}", delete_assistant, methods=["DELETE"]),
-]
+routes = crud_routes("/api/v1/assistants", list=list_assistants, create=create_assistant, get=get_assistant,
+                     update=update_assistant, delete=delete_assistant)

@@ -17,6 +17,7 @@ from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError, ok
+from flowise_conformance.reference.routing import crud_routes
 
 KIND = "document_store"
 CHUNK_KIND = "document_store_chunk"
@@ -296,12 +297,8 @@ async def list_chunks(request: Request) -> Response:
     return ok(page)
 
 
-routes = [
-    Route("/api/v1/document-store/store", list_stores, methods=["GET"]),
-    Route("/api/v1/document-store/store", create_store, methods=["POST"]),
-    Route("/api/v1/document-store/store/{id}", get_store, methods=["GET"]),
-    Route("/api/v1/document-store/store/{id}", update_store, methods=["PUT"]),
-    Route("/api/v1/document-store/store/{id}", delete_store, methods=["DELETE"]),
+routes = crud_routes("/api/v1/document-store/store", list=list_stores, create=create_store, get=get_store,
+                     update=update_store, delete=delete_store) + [
     Route("/api/v1/document-store/components/loaders", list_loaders, methods=["GET"]),
     Route("/api/v1/document-store/loader/preview", preview_chunks, methods=["POST"]),
     Route("/api/v1/document-store/chunks/{storeId}/{fileId}/{pageNo}", list_chunks, methods=["GET"]),

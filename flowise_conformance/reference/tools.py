@@ -6,12 +6,12 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError, ok
+from flowise_conformance.reference.routing import crud_routes
 
 KIND = "tool"
 WHAT = "Tool"
@@ -110,10 +110,5 @@ async def delete_tool(request: Request) -> Response:
     return ok({"raw": [], "affected": request.app.state.store.delete(KIND, tool_id)})
 
 
-routes = [
-    Route("/api/v1/tools", list_tools, methods=["GET"]),
-    Route("/api/v1/tools", create_tool, methods=["POST"]),
-    Route("/api/v1/tools/{id}", get_tool, methods=["GET"]),
-    Route("/api/v1/tools/{id}", update_tool, methods=["PUT"]),
-    Route("/api/v1/tools/{id}", delete_tool, methods=["DELETE"]),
-]
+routes = crud_routes("/api/v1/tools", list=list_tools, create=create_tool, get=get_tool,
+                     update=update_tool, delete=delete_tool)

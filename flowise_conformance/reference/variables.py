@@ -9,12 +9,12 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ok
+from flowise_conformance.reference.routing import crud_routes
 
 KIND = "variable"
 WHAT = "Variable"
@@ -102,9 +102,5 @@ async def delete_variable(request: Request) -> Response:
     return ok({"raw": [], "affected": request.app.state.store.delete(KIND, variable["id"])})
 
 
-routes = [
-    Route("/api/v1/variables", list_variables, methods=["GET"]),
-    Route("/api/v1/variables", create_variable, methods=["POST"]),
-    Route("/api/v1/variables/{id}", update_variable, methods=["PUT"]),
-    Route("/api/v1/variables/{id}", delete_variable, methods=["DELETE"]),
-]
+routes = crud_routes("/api/v1/variables", list=list_variables, create=create_variable,
+                     update=update_variable, delete=delete_variable)
