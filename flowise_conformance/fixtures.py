@@ -7,6 +7,7 @@ once, deleted after the test through ``Tracker.delete`` (proven the run's first)
 still finds anything left.
 
     creating(api, tracker, kind, body_of, post=None)   generator for a ``create_<x>`` fixture
+    chatflow_body(name, **fields)                        an LLM-free answering agentflow's ChatflowCreate body
     read_list(api, kind)                                 GET of the collection: 200 and a JSON array
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ import httpx
 from flowise_conformance.checks import expect_json, expect_status, expect_type
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.errors import HarnessError
+from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.resources import owned
 from flowise_conformance.tracker import Tracker
 
@@ -46,6 +48,11 @@ def creating(api: FlowiseClient, tracker: Tracker, kind: str, body_of: Callable[
     yield make
     for obj_id in made:
         tracker.delete(kind, obj_id)
+
+
+def chatflow_body(name: str, **fields: Any) -> dict[str, Any]:
+    """A ChatflowCreate body of an agentflow that answers without an LLM (fields override)."""
+    return {"name": name, "flowData": direct_reply_agentflow(), "type": "AGENTFLOW", **fields}
 
 
 def read_list(api: FlowiseClient, kind: str, **params: str) -> list[dict[str, Any]]:

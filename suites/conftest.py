@@ -11,8 +11,7 @@ import pytest
 
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.errors import HarnessError
-from flowise_conformance.fixtures import creating
-from flowise_conformance.flows import direct_reply_agentflow
+from flowise_conformance.fixtures import chatflow_body, creating
 from flowise_conformance.tracker import Tracker
 
 FLOWISE_CONFORMANCE_SUITES = True
@@ -22,9 +21,8 @@ FLOWISE_CONFORMANCE_SUITES = True
 def create_chatflow(api: FlowiseClient, tracker: Tracker, new_name: Callable[[str], str]):  # noqa: ANN201
     """Creates an LLM-free answering chatflow (run-scoped name), journaled and deleted afterwards."""
 
-    def body(**fields: Any) -> dict[str, Any]:
-        name = fields.pop("name", None) or new_name("chatflow")
-        return {"name": name, "flowData": direct_reply_agentflow(), "type": "AGENTFLOW", **fields}
+    def body(name: str | None = None, **fields: Any) -> dict[str, Any]:
+        return chatflow_body(name or new_name("chatflow"), **fields)
 
     yield from creating(api, tracker, "chatflow", body)
 
