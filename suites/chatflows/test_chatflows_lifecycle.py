@@ -5,8 +5,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect, expect_equal, expect_in, expect_json, expect_status, expect_type
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_json, expect_status
 from flowise_conformance.crud import expect_error
+from flowise_conformance.fixtures import by_id, read_list
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
@@ -43,13 +44,7 @@ def test_get_returns_the_created_chatflow(api, chatflow):
 @pytest.mark.level("MUST")
 def test_created_chatflow_is_listed(api, chatflow):
     """GET /chatflows lists the chatflow just created."""
-    response = api.get("chatflows")
-    expect_status(response, 200)
-    listed = expect_json(response)
-    expect_type(listed, list, f"GET /chatflows must answer a JSON array, got {type(listed).__name__}",
-                response=response)
-    expect_in(chatflow["id"], {f.get("id") for f in listed if isinstance(f, dict)}, "created chatflow not listed",
-              response=response)
+    expect_in(chatflow["id"], by_id(read_list(api, "chatflow")), "created chatflow not listed")
 
 
 @pytest.mark.level("MUST")
