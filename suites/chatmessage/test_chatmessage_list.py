@@ -131,12 +131,8 @@ def test_start_date_is_inclusive(conversations, list_chat_messages):
     convo = conversations(2)
     first, second = convo.chats
     _require_apart(first, second)
-    listed = list_chat_messages(convo.flow_id, startDate=second.first_instant())
-    expect(second.message_ids <= ids(listed),
-           f"startDate={second.first_instant()} left out messages created at or after it",
-           expected='second.message_ids <= ids(listed)', received=second.message_ids)
-    expect(not ids(listed) & first.message_ids, f"startDate={second.first_instant()} listed older messages",
-           expected='not ids(listed) & first.message_ids', received=ids(listed) & first.message_ids)
+    _expect_bound(list_chat_messages(convo.flow_id, startDate=second.first_instant()),
+                  f"startDate={second.first_instant()}", kept=second, left_out=first, side="after", other="older")
 
 
 @pytest.mark.level("MUST")
@@ -145,12 +141,8 @@ def test_end_date_is_inclusive(conversations, list_chat_messages):
     convo = conversations(2)
     first, second = convo.chats
     _require_apart(first, second)
-    listed = list_chat_messages(convo.flow_id, endDate=first.last_instant())
-    expect(first.message_ids <= ids(listed),
-           f"endDate={first.last_instant()} left out messages created at or before it",
-           expected='first.message_ids <= ids(listed)', received=first.message_ids)
-    expect(not ids(listed) & second.message_ids, f"endDate={first.last_instant()} listed newer messages",
-           expected='not ids(listed) & second.message_ids', received=ids(listed) & second.message_ids)
+    _expect_bound(list_chat_messages(convo.flow_id, endDate=first.last_instant()),
+                  f"endDate={first.last_instant()}", kept=first, left_out=second, side="before", other="newer")
 
 
 @pytest.mark.level("MUST")
@@ -215,6 +207,14 @@ def test_unknown_chat_type_is_rejected(api, chatflow):
 def test_list_of_unknown_chatflow_is_404(api):
     """GET /chatmessage/{id} for a chatflow id that does not exist answers 404 with the error shape."""
     expect_error(api.get(item_path("chatmessage", uuid.uuid4())), 404)
+
+
+def _expect_bound(listed, bound, kept, left_out, side, other):  # noqa: ANN001, ANN202
+    """An inclusive date bound: every message of ``kept`` is listed, none of ``left_out``."""
+    expect(kept.message_ids <= ids(listed), f"{bound} left out messages created at or {side} it",
+           expected='kept.message_ids <= ids(listed)', received=kept.message_ids)
+    expect(not ids(listed) & left_out.message_ids, f"{bound} listed {other} messages",
+           expected='not ids(listed) & left_out.message_ids', received=ids(listed) & left_out.message_ids)
 
 
 def ids(messages):  # noqa: ANN001, ANN201
