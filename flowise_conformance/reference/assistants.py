@@ -5,7 +5,6 @@ CUSTOM ones; the list filter still knows the three types.
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -96,17 +95,12 @@ async def list_assistants(request: Request) -> Response:
 
 async def create_assistant(request: Request) -> Response:
     values = _validate(await inputs.required_body(request), creating=True, request=request)
-    stamp = now_iso()
-    assistant = {
-        "id": str(uuid.uuid4()),
+    assistant = request.app.state.store.insert_new(KIND, {
         "details": values["details"],
         "credential": values["credential"],
         "iconSrc": values.get("iconSrc"),
         "type": values["type"],
-        "createdDate": stamp,
-        "updatedDate": stamp,
-    }
-    request.app.state.store.insert(KIND, assistant)
+    }, now_iso())
     return ok(assistant)
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -219,17 +218,13 @@ async def create_chatflow(request: Request) -> Response:
     body = await json_body(request)
     _validate(request, body, creating=True)
     stamp: Any = now_iso() if not DATES_NOT_ISO.on(request) else int(time.time() * 1000)
-    flow = {
-        "id": str(uuid.uuid4()),
+    flow = request.app.state.store.insert_new(KIND, {
         "name": body.get("name"),
         "flowData": body.get("flowData"),
         "type": body.get("type", "CHATFLOW"),
         **{k: body.get(k) for k in OPTIONAL_FIELDS},
         "webhookSecretConfigured": False,
-        "createdDate": stamp,
-        "updatedDate": stamp,
-    }
-    request.app.state.store.insert(KIND, flow)
+    }, stamp)
     return ok(flow)
 
 

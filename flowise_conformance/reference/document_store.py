@@ -6,7 +6,6 @@ store stays EMPTY with no chunks; the preview runs the loader and splitter witho
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -112,9 +111,7 @@ async def list_stores(request: Request) -> Response:
 
 async def create_store(request: Request) -> Response:
     values = _validate(await inputs.required_body(request), creating=True)
-    stamp = now_iso()
-    store = {
-        "id": str(uuid.uuid4()),
+    store = request.app.state.store.insert_new(KIND, {
         "name": values["name"],
         "description": values.get("description"),
         "status": "EMPTY",
@@ -123,10 +120,7 @@ async def create_store(request: Request) -> Response:
         "vectorStoreConfig": None,
         "embeddingConfig": None,
         "recordManagerConfig": None,
-        "createdDate": stamp,
-        "updatedDate": stamp,
-    }
-    request.app.state.store.insert(KIND, store)
+    }, now_iso())
     shown = _shown(request, store)
     if LOADERS_AS_TEXT.on(request):
         shown = {**shown, "loaders": "[]", "whereUsed": "[]"}

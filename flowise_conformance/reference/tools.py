@@ -1,7 +1,6 @@
 """Custom tools: create, list (optionally paged), get, update (merge), delete."""
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -73,14 +72,7 @@ async def list_tools(request: Request) -> Response:
 
 async def create_tool(request: Request) -> Response:
     values = _validate(await inputs.required_body(request), creating=True, request=request)
-    stamp = now_iso()
-    tool = {
-        "id": str(uuid.uuid4()),
-        **{k: values.get(k) for k in FIELDS},
-        "createdDate": stamp,
-        "updatedDate": stamp,
-    }
-    request.app.state.store.insert(KIND, tool)
+    tool = request.app.state.store.insert_new(KIND, {k: values.get(k) for k in FIELDS}, now_iso())
     return ok(tool)
 
 

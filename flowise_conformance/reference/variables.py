@@ -4,7 +4,6 @@ There is no GET of one variable, as in Flowise.
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -69,16 +68,11 @@ async def create_variable(request: Request) -> Response:
     kind = values.get("type", "static")
     if RUNTIME_AS_STATIC.on(request) and kind == "runtime":
         kind = "static"
-    stamp = now_iso()
-    variable = {
-        "id": str(uuid.uuid4()),
+    variable = request.app.state.store.insert_new(KIND, {
         "name": values["name"],
         "value": values["value"],
         "type": kind,
-        "createdDate": stamp,
-        "updatedDate": stamp,
-    }
-    request.app.state.store.insert(KIND, variable)
+    }, now_iso())
     return ok(variable)
 
 
