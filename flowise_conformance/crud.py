@@ -6,6 +6,7 @@ its kind (``resources.owned()``), which names the collection and the item path. 
 path as the docs do (``POST /tools``, ``GET /variables/{id}``).
 
     path(kind, obj_id=None)                    the collection, or one item (``unknown_id()`` for none)
+    post_tracked(api, tracker, kind, body)     POST to the collection; whatever it creates is journaled
     expect_error(response, *statuses)          a refusal: one of the statuses, with the error shape
     expect_created(response, body, kind)       200, a JSON object with an id and every field sent
     expect_fields(got, obj, fields, response)  the fields as they were created
@@ -13,6 +14,7 @@ path as the docs do (``POST /tools``, ``GET /variables/{id}``).
     expect_gone(api, tracker, kind, obj_id)    GET of a deleted item answers 404 (then journaled gone)
     expect_paged(api, kind, schema)            ?page=1&limit=1 answers {data, total} with one object
     expect_delete_result(response, kind)       200 and the documented DeleteResult
+    expect_nothing_stored(api, response, kind, field, value)   a refused create left no object behind
 """
 from __future__ import annotations
 
@@ -21,9 +23,12 @@ from typing import Any
 
 import httpx
 
-from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status, expect_type
+from flowise_conformance.checks import (
+    expect, expect_equal, expect_error_shape, expect_json, expect_not_in, expect_refused, expect_status, expect_type,
+)
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.client import API, FlowiseClient
+from flowise_conformance.fixtures import read_list
 from flowise_conformance.ids import item_path
 from flowise_conformance.resources import owned
 from flowise_conformance.tracker import Tracker
@@ -33,6 +38,15 @@ def path(kind: str, obj_id: Any = None) -> str:
     """The kind's collection path, or the item path of ``obj_id`` (one encoded segment)."""
     collection = owned()[kind].collection
     return collection if obj_id is None else item_path(collection, obj_id)
+
+
+def post_tracked(api: FlowiseClient, tracker: Tracker, kind: str, body: Any) -> httpx.Response:
+    """POST ``body`` to the kind's collection and journal at once what it made (a wrongly accepted bad
+    body is still cleaned up), under the body's name when it has one."""
+    response = api.post(path(kind), json=body)
+    name = body.get("name") if isinstance(body, dict) else None
+    tracker.track_response(kind, response, name if isinstance(name, str) and name else None)
+    return response
 
 
 def unknown_id() -> str:
@@ -126,3 +140,11 @@ def expect_delete_result(response: httpx.Response, kind: str) -> None:
     """A DELETE answered 200 with the documented DeleteResult object ({affected, raw?})."""
     expect_status(response, 200)
     expect_schema(expect_json(response), "DeleteResult", f"DELETE {shown(kind, item=True)} answer")
+
+
+def expect_nothing_stored(api: FlowiseClient, response: httpx.Response, kind: str, field: str, value: Any) -> None:
+    """A create was refused (whatever the status) and the collection lists no object whose ``field`` is
+    ``value`` (the bad body's name, description or details)."""
+    expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
+    expect_not_in(value, {o.get(field) for o in read_list(api, kind)},
+                  f"a rejected create stored a {kind.replace('_', ' ')}")

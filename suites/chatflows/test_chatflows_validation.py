@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from flowise_conformance.checks import expect, expect_equal, expect_json, expect_status
-from flowise_conformance.crud import expect_error
+from flowise_conformance.crud import expect_error, post_tracked
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.ids import item_path
 
@@ -14,9 +14,7 @@ pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 
 
 def _create_refused(api, tracker, body: dict[str, Any], why: str) -> None:
-    response = api.post("chatflows", json=body)
-    tracker.track_response("chatflow", response, body.get("name"))  # a wrongly accepted one is still cleaned up
-    expect_error(response, why=why)
+    expect_error(post_tracked(api, tracker, "chatflow", body), why=why)
 
 
 @pytest.mark.level("MUST")
