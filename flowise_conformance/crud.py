@@ -11,6 +11,7 @@ path as the docs do (``POST /tools``, ``GET /variables/{id}``).
     expect_created(response, body, kind)       200, a JSON object with an id and every field sent
     expect_fields(got, obj, fields, response)  the fields as they were created
     expect_updated(response, kind, obj_id, changes)   200, a JSON object: the same id, the new values
+    expect_persisted(api, response, kind, obj_id, changes)   the update answered 200 and a GET shows it
     expect_gone(api, tracker, kind, obj_id)    GET of a deleted item answers 404 (then journaled gone)
     expect_paged(api, kind, schema)            ?page=1&limit=1 answers {data, total} with one object
     expect_delete_result(response, kind)       200 and the documented DeleteResult
@@ -111,6 +112,18 @@ def expect_updated(response: httpx.Response, kind: str, obj_id: str, changes: di
     for field, value in changes.items():
         expect_equal(got.get(field), value, f"PUT answered {field} {got.get(field)!r}, expected {value!r}",
                      response=response)
+    return got
+
+
+def expect_persisted(api: FlowiseClient, response: httpx.Response, kind: str, obj_id: str,
+                     changes: dict[str, Any]) -> dict[str, Any]:
+    """An update (its ``response``) answered 200, and a later GET of the item shows each changed value."""
+    expect_status(response, 200)
+    again = api.get(path(kind, obj_id))
+    got = expect_json(again, 200)
+    for field, value in changes.items():
+        expect_equal(got.get(field), value, f"after PUT the {field} is {got.get(field)!r}, expected {value!r}",
+                     response=again)
     return got
 
 

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from flowise_conformance.checks import expect_equal, expect_in, expect_json, expect_not_in, expect_status
+from flowise_conformance.checks import expect_in, expect_json, expect_not_in, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.crud import (
-    expect_created, expect_delete_result, expect_fields, expect_gone, expect_read, expect_updated, path,
+    expect_created, expect_delete_result, expect_fields, expect_gone, expect_persisted, expect_read, expect_updated, path,
 )
 
 pytestmark = [pytest.mark.resource("assistants"), pytest.mark.mutating]
@@ -45,11 +45,8 @@ def test_update_persists(api, assistant, put_assistant):
     details = json.loads(assistant["details"])
     details["name"] = f"{details['name']}-renamed"
     new_details = json.dumps(details)
-    expect_status(put_assistant(assistant["id"], {"details": new_details}), 200)
-    again = api.get(path("assistant", assistant["id"]))
-    expect_status(again, 200)
-    got = expect_json(again)
-    expect_equal(got.get("details"), new_details, f"after PUT the details are {got.get('details')!r}", response=again)
+    response = put_assistant(assistant["id"], {"details": new_details})
+    expect_persisted(api, response, "assistant", assistant["id"], {"details": new_details})
 
 
 @pytest.mark.level("SHOULD")

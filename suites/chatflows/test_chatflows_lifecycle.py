@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from flowise_conformance.checks import expect, expect_equal, expect_in, expect_json, expect_status
-from flowise_conformance.crud import expect_error
+from flowise_conformance.crud import expect_error, expect_persisted, path
 from flowise_conformance.fixtures import by_id, read_list
 from flowise_conformance.ids import item_path
 
@@ -51,14 +51,9 @@ def test_created_chatflow_is_listed(api, chatflow):
 def test_update_persists(api, chatflow, new_name):
     """PUT /chatflows/{id} changes the name, and a later GET shows the new name."""
     renamed = new_name("renamed")
-    response = api.put(item_path("chatflows", chatflow['id']), json={"name": renamed})
-    expect_status(response, 200)
-    again_response = api.get(item_path("chatflows", chatflow['id']))
-    again = expect_json(again_response, 200)
-    expect_equal(again.get("name"), renamed, f"after PUT the name is {again.get('name')!r}, expected {renamed!r}",
-                 response=again_response)
-    expect_equal(again.get("flowData"), chatflow["flowData"], "PUT of the name alone must keep flowData",
-                 response=again_response)
+    response = api.put(path("chatflow", chatflow["id"]), json={"name": renamed})
+    again = expect_persisted(api, response, "chatflow", chatflow["id"], {"name": renamed})
+    expect_equal(again.get("flowData"), chatflow["flowData"], "PUT of the name alone must keep flowData")
 
 
 @pytest.mark.level("MUST")

@@ -5,7 +5,7 @@ import pytest
 
 from flowise_conformance.checks import expect_equal, expect_in, expect_json, expect_not_in, expect_status
 from flowise_conformance.checks.schemas import expect_schema
-from flowise_conformance.crud import expect_created, expect_gone, expect_read, expect_updated, path
+from flowise_conformance.crud import expect_created, expect_gone, expect_persisted, expect_read, expect_updated, path
 
 pytestmark = [pytest.mark.resource("document-store"), pytest.mark.mutating]
 
@@ -51,12 +51,8 @@ def test_created_store_is_listed(store, listed_stores):
 def test_update_persists(api, store, new_name):
     """PUT /document-store/store/{id} changes the name, and a later GET shows the new name."""
     renamed = new_name("store-renamed")
-    expect_status(api.put(path("document_store", store["id"]), json={"name": renamed}), 200)
-    again = api.get(path("document_store", store["id"]))
-    expect_status(again, 200)
-    got = expect_json(again)
-    expect_equal(got.get("name"), renamed, f"after PUT the name is {got.get('name')!r}, expected {renamed!r}",
-                 response=again)
+    response = api.put(path("document_store", store["id"]), json={"name": renamed})
+    expect_persisted(api, response, "document_store", store["id"], {"name": renamed})
 
 
 @pytest.mark.level("SHOULD")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_equal, expect_in, expect_json, expect_not_in, expect_status
+from flowise_conformance.checks import expect_in, expect_json, expect_not_in, expect_status
 from flowise_conformance.checks.schemas import expect_schema
 from flowise_conformance.crud import (
-    expect_created, expect_delete_result, expect_fields, expect_gone, expect_read, expect_updated, path,
+    expect_created, expect_delete_result, expect_fields, expect_gone, expect_persisted, expect_read, expect_updated, path,
 )
 from flowise_conformance.fixtures import by_id, read_list
 
@@ -45,12 +45,7 @@ def test_update_persists(api, tool):
     """PUT /tools/{id} changes the description, and a later GET shows the new description."""
     described = f"{tool['description']} (updated)"
     response = api.put(path("tool", tool["id"]), json={"description": described})
-    expect_status(response, 200)
-    again = api.get(path("tool", tool["id"]))
-    expect_status(again, 200)
-    got = expect_json(again)
-    expect_equal(got.get("description"), described, f"after PUT the description is {got.get('description')!r}",
-                 response=again)
+    expect_persisted(api, response, "tool", tool["id"], {"description": described})
 
 
 @pytest.mark.level("SHOULD")
