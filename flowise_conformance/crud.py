@@ -12,6 +12,7 @@ path as the docs do (``POST /tools``, ``GET /variables/{id}``).
     expect_fields(got, obj, fields, response)  the fields as they were created
     expect_updated(response, kind, obj_id, changes)   200, a JSON object: the same id, the new values
     expect_persisted(api, response, kind, obj_id, changes)   the update answered 200 and a GET shows it
+    expect_kept(api, response, kind, obj, fields)   the update answered 200 and left ``fields`` as they were
     expect_gone(api, tracker, kind, obj_id)    GET of a deleted item answers 404 (then journaled gone)
     expect_paged(api, kind, schema)            ?page=1&limit=1 answers {data, total} with one object
     expect_delete_result(response, kind)       200 and the documented DeleteResult
@@ -125,6 +126,14 @@ def expect_persisted(api: FlowiseClient, response: httpx.Response, kind: str, ob
         expect_equal(got.get(field), value, f"after PUT the {field} is {got.get(field)!r}, expected {value!r}",
                      response=again)
     return got
+
+
+def expect_kept(api: FlowiseClient, response: httpx.Response, kind: str, obj: dict[str, Any],
+                fields: tuple[str, ...]) -> None:
+    """An update that did not send ``fields`` answered 200, and a later GET shows them as they were."""
+    expect_status(response, 200)
+    again = api.get(path(kind, obj["id"]))
+    expect_fields(expect_json(again, 200), obj, fields, again, after="after a PUT that did not send it")
 
 
 def expect_gone(api: FlowiseClient, tracker: Tracker, kind: str, obj_id: str) -> None:
