@@ -28,7 +28,7 @@ import httpx
 from flowise_conformance.checks import (
     expect, expect_equal, expect_error_shape, expect_json, expect_not_in, expect_refused, expect_status, expect_type,
 )
-from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.checks.schemas import expect_answer
 from flowise_conformance.client import API, FlowiseClient
 from flowise_conformance.fixtures import read_list
 from flowise_conformance.ids import item_path
@@ -147,8 +147,7 @@ def expect_gone(api: FlowiseClient, tracker: Tracker, kind: str, obj_id: str) ->
 def expect_paged(api: FlowiseClient, kind: str, schema: str) -> dict[str, Any]:
     """GET ?page=1&limit=1 answers the page schema {data, total}: exactly one object, a total counting ours."""
     response = api.get(path(kind), params={"page": 1, "limit": 1})
-    expect_status(response, 200)
-    page = expect_schema(expect_json(response), schema, f"GET {shown(kind)}?page=1&limit=1 answer")
+    page = expect_answer(response, schema, f"GET {shown(kind)}?page=1&limit=1 answer")
     noun = kind.replace("_", " ")
     expect(page["total"] >= 1, f"total {page['total']} although a {noun} exists", expected='page["total"] >= 1',
            received=page["total"], response=response)
@@ -160,8 +159,7 @@ def expect_paged(api: FlowiseClient, kind: str, schema: str) -> dict[str, Any]:
 
 def expect_delete_result(response: httpx.Response, kind: str) -> None:
     """A DELETE answered 200 with the documented DeleteResult object ({affected, raw?})."""
-    expect_status(response, 200)
-    expect_schema(expect_json(response), "DeleteResult", f"DELETE {shown(kind, item=True)} answer")
+    expect_answer(response, "DeleteResult", f"DELETE {shown(kind, item=True)} answer")
 
 
 def expect_nothing_stored(api: FlowiseClient, response: httpx.Response, kind: str, field: str, value: Any) -> None:
