@@ -11,7 +11,7 @@ import pytest
 
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.errors import HarnessError
-from flowise_conformance.flows import direct_reply_agentflow
+from flowise_conformance.fixtures import chatflow_body, creating
 from flowise_conformance.tracker import Tracker
 
 FLOWISE_CONFORMANCE_SUITES = True
@@ -20,21 +20,11 @@ FLOWISE_CONFORMANCE_SUITES = True
 @pytest.fixture
 def create_chatflow(api: FlowiseClient, tracker: Tracker, new_name: Callable[[str], str]):  # noqa: ANN201
     """Creates an LLM-free answering chatflow (run-scoped name), journaled and deleted afterwards."""
-    made: list[str] = []
 
-    def make(**fields: Any) -> dict[str, Any]:
-        name = fields.pop("name", None) or new_name("chatflow")
-        body = {"name": name, "flowData": direct_reply_agentflow(), "type": "AGENTFLOW", **fields}
-        response = api.post("chatflows", json=body)
-        flow = tracker.track_response("chatflow", response, name)
-        if response.status_code != 200 or not isinstance(flow, dict) or "id" not in flow:
-            raise HarnessError(f"could not create a chatflow: POST /api/v1/chatflows answered {response.status_code}")
-        made.append(flow["id"])
-        return flow
+    def body(name: str | None = None, **fields: Any) -> dict[str, Any]:
+        return chatflow_body(name or new_name("chatflow"), **fields)
 
-    yield make
-    for flow_id in made:
-        tracker.delete("chatflow", flow_id)
+    yield from creating(api, tracker, "chatflow", body)
 
 
 @pytest.fixture

@@ -76,6 +76,24 @@ def test_the_draft_files_are_valid():
     assert table.entries, "the drafts list no entry"
 
 
+def test_the_shipped_file_is_the_assembly_of_the_drafts():
+    """expectations/flowise-3.1.4.toml is derived from the drafts (one source of truth); a hand edit or a
+    draft changed without re-assembling would let the two disagree."""
+    from flowise_conformance import expectations_assembly as assembly
+
+    files = assembly.drafts()
+    if not files:
+        pytest.skip("no expectations drafts in the checkout")
+    expected = assembly.assemble(files).splitlines()
+    received = assembly.shipped().read_text(encoding="utf-8").splitlines()
+    first = next((n for n, pair in enumerate(zip(expected, received)) if pair[0] != pair[1]),
+                 min(len(expected), len(received)))
+    assert expected == received, (
+        f"Expected {assembly.shipped().name} to equal the assembly of expectations/drafts/ "
+        f"(python -m flowise_conformance.expectations_assembly)\n"
+        f"Received a difference at line {first + 1}: {received[first:first + 1]} instead of {expected[first:first + 1]}")
+
+
 def test_the_checked_in_expectations_files_are_valid():
     """Each checked-in expectations file (expectations/<server>.toml) follows the grammar on its own."""
     files = sorted((Path(__file__).parents[1] / "expectations").glob("*.toml"))

@@ -8,7 +8,7 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from flowise_conformance.checks.core import ConformanceFailure
+from flowise_conformance.checks.core import ConformanceFailure, expect_json, expect_status
 from flowise_conformance.spec import component_schema, load_spec
 
 SPEC_URI = "urn:fc:openapi"
@@ -40,3 +40,9 @@ def expect_schema(value: Any, component: str, where: str = "") -> Any:
             f"{shown} in {excerpt}",
         )
     return value
+
+
+def expect_answer(response: Any, component: str, where: str = "") -> Any:
+    """The response is 200 with a JSON body that matches ``components/schemas/<component>``; returns the body."""
+    expect_status(response, 200)
+    return expect_schema(expect_json(response), component, where)

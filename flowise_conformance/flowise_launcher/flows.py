@@ -54,6 +54,16 @@ def _custom_node(node_id: str, *, x: int, y: int, **data) -> dict:
             "data": {"id": node_id, **data}}
 
 
+def _agent_node(node_id: str, *, x: int, name: str, label: str, version: float, node_type: str, description: str,
+                params: list, inputs: dict, anchors: list) -> dict:
+    """A node of an Agentflow v2 (category Agent Flows), on the row y = 0."""
+    return {"id": node_id, "type": "agentFlow", "position": {"x": x, "y": 0},
+            "data": {"id": node_id, "name": name, "label": label, "version": version, "type": node_type,
+                     "category": "Agent Flows", "baseClasses": [node_type], "description": description,
+                     "inputParams": params, "inputAnchors": [], "inputs": inputs, "outputAnchors": anchors,
+                     "outputs": {}}}
+
+
 def _edge(source: str, source_handle: str, target: str, target_handle: str, etype: str) -> dict:
     return {"id": f"{source}-{source_handle}-{target}-{target_handle}", "type": etype,
             "source": source, "sourceHandle": source_handle,
@@ -68,33 +78,18 @@ def echo_agentflow(message: str = ECHO_MESSAGE) -> dict:
     """Agentflow v2 Start -> Direct Reply. ``message`` may use ``{{ question }}``."""
     start_id, reply_id = "startAgentflow_0", "directReplyAgentflow_0"
     start_handle = f"{start_id}-output-startAgentflow"
-    start = {
-        "id": start_id, "type": "agentFlow", "position": {"x": 0, "y": 0},
-        "data": {
-            "id": start_id, "name": "startAgentflow", "label": "Start", "version": 1.4,
-            "type": "Start", "category": "Agent Flows", "baseClasses": ["Start"],
-            "description": "Starting point of the agentflow",
-            "inputParams": [], "inputAnchors": [],
-            "inputs": {"startInputType": "chatInput", "formTitle": "", "formDescription": "",
-                       "formInputTypes": "", "startState": ""},
-            "outputAnchors": [{"id": start_handle, "name": "startAgentflow", "label": "Start"}],
-            "outputs": {},
-        },
-    }
-    reply = {
-        "id": reply_id, "type": "agentFlow", "position": {"x": 320, "y": 0},
-        "data": {
-            "id": reply_id, "name": "directReplyAgentflow", "label": "Direct Reply", "version": 1,
-            "type": "DirectReply", "category": "Agent Flows", "baseClasses": ["DirectReply"],
-            "description": "Directly reply to the user with a message",
-            # Required: without acceptVariable the "{{ question }}" is not substituted.
-            "inputParams": [_param(reply_id, "directReplyMessage", "Message", "string",
-                                   rows=4, acceptVariable=True)],
-            "inputAnchors": [],
-            "inputs": {"directReplyMessage": message},
-            "outputAnchors": [], "outputs": {},
-        },
-    }
+    start = _agent_node(
+        start_id, x=0, name="startAgentflow", label="Start", version=1.4, node_type="Start",
+        description="Starting point of the agentflow", params=[],
+        inputs={"startInputType": "chatInput", "formTitle": "", "formDescription": "", "formInputTypes": "",
+                "startState": ""},
+        anchors=[{"id": start_handle, "name": "startAgentflow", "label": "Start"}])
+    reply = _agent_node(
+        reply_id, x=320, name="directReplyAgentflow", label="Direct Reply", version=1, node_type="DirectReply",
+        description="Directly reply to the user with a message",
+        # Required: without acceptVariable the "{{ question }}" is not substituted.
+        params=[_param(reply_id, "directReplyMessage", "Message", "string", rows=4, acceptVariable=True)],
+        inputs={"directReplyMessage": message}, anchors=[])
     return {"nodes": [start, reply],
             "edges": [_edge(start_id, start_handle, reply_id, reply_id, "agentFlow")],
             "viewport": dict(_VIEWPORT)}

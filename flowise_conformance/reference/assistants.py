@@ -5,17 +5,16 @@ CUSTOM ones; the list filter still knows the three types.
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError, ok
+from flowise_conformance.reference.routing import crud_routes
 
 KIND = "assistant"
 WHAT = "Assistant"
@@ -96,17 +95,12 @@ async def list_assistants(request: Request) -> Response:
 
 async def create_assistant(request: Request) -> Response:
     values = _validate(await inputs.required_body(request), creating=True, request=request)
-    stamp = now_iso()
-    assistant = {
-        "id": str(uuid.uuid4()),
+    assistant = request.app.state.store.insert_new(KIND, {
         "details": values["details"],
         "credential": values["credential"],
         "iconSrc": values.get("iconSrc"),
         "type": values["type"],
-        "createdDate": stamp,
-        "updatedDate": stamp,
-    }
-    request.app.state.store.insert(KIND, assistant)
+    }, now_iso())
     return ok(assistant)
 
 
@@ -129,10 +123,5 @@ async def delete_assistant(request: Request) -> Response:
     return ok({"raw": [], "affected": request.app.state.store.delete(KIND, assistant["id"])})
 
 
-routes = [
-    Route("/api/v1/assistants", list_assistants, methods=["GET"]),
-    Route("/api/v1/assistants", create_assistant, methods=["POST"]),
-    Route("/api/v1/assistants/{id}", get_assistant, methods=["GET"]),
-    Route("/api/v1/assistants/{id}", update_assistant, methods=["PUT"]),
-    Route("/api/v1/assistants/{id}", delete_assistant, methods=["DELETE"]),
-]
+routes = crud_routes("/api/v1/assistants", list=list_assistants, create=create_assistant, get=get_assistant,
+                     update=update_assistant, delete=delete_assistant)

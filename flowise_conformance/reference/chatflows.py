@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -13,6 +12,7 @@ from flowise_conformance.reference import auth, inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError, error_response, json_body, ok
+from flowise_conformance.reference.routing import crud_routes
 
 KIND = "chatflow"
 WHAT = "Chatflow"
@@ -218,17 +218,13 @@ async def create_chatflow(request: Request) -> Response:
     body = await json_body(request)
     _validate(request, body, creating=True)
     stamp: Any = now_iso() if not DATES_NOT_ISO.on(request) else int(time.time() * 1000)
-    flow = {
-        "id": str(uuid.uuid4()),
+    flow = request.app.state.store.insert_new(KIND, {
         "name": body.get("name"),
         "flowData": body.get("flowData"),
         "type": body.get("type", "CHATFLOW"),
         **{k: body.get(k) for k in OPTIONAL_FIELDS},
         "webhookSecretConfigured": False,
-        "createdDate": stamp,
-        "updatedDate": stamp,
-    }
-    request.app.state.store.insert(KIND, flow)
+    }, stamp)
     return ok(flow)
 
 
@@ -308,13 +304,9 @@ async def uploads_flags(request: Request) -> Response:
     return ok(config)
 
 
-routes = [
-    Route("/api/v1/chatflows", list_chatflows, methods=["GET"]),
-    Route("/api/v1/chatflows", create_chatflow, methods=["POST"]),
+routes = crud_routes("/api/v1/chatflows", list=list_chatflows, create=create_chatflow, get=get_chatflow,
+                     update=update_chatflow, delete=delete_chatflow) + [
     Route("/api/v1/chatflows/apikey/{apikey}", chatflows_by_api_key, methods=["GET"]),
-    Route("/api/v1/chatflows/{id}", get_chatflow, methods=["GET"]),
-    Route("/api/v1/chatflows/{id}", update_chatflow, methods=["PUT"]),
-    Route("/api/v1/chatflows/{id}", delete_chatflow, methods=["DELETE"]),
     Route("/api/v1/chatflows-streaming/{id}", streaming_flag, methods=["GET"]),
     Route("/api/v1/chatflows-uploads/{id}", uploads_flags, methods=["GET"]),
 ]

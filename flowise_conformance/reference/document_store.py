@@ -6,7 +6,6 @@ store stays EMPTY with no chunks; the preview runs the loader and splitter witho
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -17,6 +16,7 @@ from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError, ok
+from flowise_conformance.reference.routing import crud_routes
 
 KIND = "document_store"
 CHUNK_KIND = "document_store_chunk"
@@ -111,9 +111,7 @@ async def list_stores(request: Request) -> Response:
 
 async def create_store(request: Request) -> Response:
     values = _validate(await inputs.required_body(request), creating=True)
-    stamp = now_iso()
-    store = {
-        "id": str(uuid.uuid4()),
+    store = request.app.state.store.insert_new(KIND, {
         "name": values["name"],
         "description": values.get("description"),
         "status": "EMPTY",
@@ -122,10 +120,7 @@ async def create_store(request: Request) -> Response:
         "vectorStoreConfig": None,
         "embeddingConfig": None,
         "recordManagerConfig": None,
-        "createdDate": stamp,
-        "updatedDate": stamp,
-    }
-    request.app.state.store.insert(KIND, store)
+    }, now_iso())
     shown = _shown(request, store)
     if LOADERS_AS_TEXT.on(request):
         shown = {**shown, "loaders": "[]", "whereUsed": "[]"}
@@ -296,12 +291,8 @@ async def list_chunks(request: Request) -> Response:
     return ok(page)
 
 
-routes = [
-    Route("/api/v1/document-store/store", list_stores, methods=["GET"]),
-    Route("/api/v1/document-store/store", create_store, methods=["POST"]),
-    Route("/api/v1/document-store/store/{id}", get_store, methods=["GET"]),
-    Route("/api/v1/document-store/store/{id}", update_store, methods=["PUT"]),
-    Route("/api/v1/document-store/store/{id}", delete_store, methods=["DELETE"]),
+routes = crud_routes("/api/v1/document-store/store", list=list_stores, create=create_store, get=get_store,
+                     update=update_store, delete=delete_store) + [
     Route("/api/v1/document-store/components/loaders", list_loaders, methods=["GET"]),
     Route("/api/v1/document-store/loader/preview", preview_chunks, methods=["POST"]),
     Route("/api/v1/document-store/chunks/{storeId}/{fileId}/{pageNo}", list_chunks, methods=["GET"]),

@@ -123,3 +123,30 @@ def stored_or_404(request: Request, kind: str, doc_id: str, not_found: str) -> d
 def newest_first(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Lists are ordered by updatedDate, newest first (as Flowise orders them)."""
     return sorted(docs, key=lambda d: d["updatedDate"], reverse=True)
+
+
+async def read_multipart(request: Request, what: str, text_fields: Iterable[str], purpose: str,
+                         **limits: int) -> tuple[dict[str, str], list[tuple[Any, bytes]]]:
+    """The text fields and the uploads (part name ``files``: (upload, its bytes)) of a multipart body;
+    a malformed body, another field or file part name, or no file at all is a 400."""
+    try:
+        form = await request.form(**limits)
+    except Exception as exc:  # noqa: BLE001 - a malformed multipart body (or too many parts) is bad input
+        raise ApiError(400, f"{what}: malformed multipart body: {exc}") from None
+    fields: dict[str, str] = {}
+    files: list[tuple[Any, bytes]] = []
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                if key not in text_fields:
+                    raise ApiError(400, f"{what}: unknown form field {key!r}")
+                fields[key] = value
+            elif key != "files":
+                raise ApiError(400, f"{what}: unexpected file field {key!r}: send files in 'files'")
+            else:
+                files.append((value, await value.read()))
+    finally:
+        await form.close()
+    if not files:
+        raise ApiError(400, f"{what}: a multipart {purpose} needs at least one file in 'files'")
+    return fields, files

@@ -28,7 +28,6 @@ JSON_FIELDS = (
     "humanInput",
 )
 MULTIPART_FIELDS = ("question", "streaming", "chatId")
-MULTIPART_FILE_FIELD = "files"
 HISTORY_ROLES = ("apiMessage", "userMessage")
 UPLOAD_FIELDS = ("type", "name", "mime", "data")
 UPLOAD_TYPES = ("file", "file:rag", "file:full", "audio", "url")
@@ -173,26 +172,8 @@ async def _read_input(request: Request) -> dict[str, Any]:
         return body
     if MULTIPART_REJECTED.on(request):
         raise ApiError(415, "Unsupported content type multipart/form-data: send application/json")
-    try:
-        form = await request.form()
-    except Exception as exc:  # noqa: BLE001 - a malformed multipart body is bad input, not a server error
-        raise ApiError(400, f"{WHAT}: malformed multipart body: {exc}") from None
-    body: dict[str, Any] = {}
-    files = []
-    try:
-        for key, value in form.multi_items():
-            if isinstance(value, str):
-                if key not in MULTIPART_FIELDS:
-                    raise ApiError(400, f"{WHAT}: unknown form field {key!r}")
-                body[key] = value
-            elif key != MULTIPART_FILE_FIELD:
-                raise ApiError(400, f"{WHAT}: unexpected file field {key!r}: send files in 'files'")
-            else:
-                files.append({"name": value.filename, "mime": value.content_type, "size": len(await value.read())})
-    finally:
-        await form.close()
-    if not files:
-        raise ApiError(400, f"{WHAT}: a multipart prediction needs at least one file in 'files'")
+    body, uploads = await inputs.read_multipart(request, WHAT, MULTIPART_FIELDS, "prediction")
+    files = [{"name": f.filename, "mime": f.content_type, "size": len(data)} for f, data in uploads]
     if body.get("streaming", "false") not in ("true", "false"):
         raise ApiError(400, f"{WHAT}: 'streaming' must be 'true' or 'false'")
     body["streaming"] = body.get("streaming") == "true"

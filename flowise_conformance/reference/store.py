@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from typing import Any, Iterator
 
 
@@ -23,6 +24,10 @@ class Store:
         with self._lock:
             self._db.execute("INSERT INTO docs (kind, id, body) VALUES (?, ?, ?)", (kind, doc["id"], json.dumps(doc)))
         return doc
+
+    def insert_new(self, kind: str, fields: dict[str, Any], stamp: Any) -> dict[str, Any]:
+        """Store a new document: a fresh id, then ``fields``, then createdDate and updatedDate both ``stamp``."""
+        return self.insert(kind, {"id": str(uuid.uuid4()), **fields, "createdDate": stamp, "updatedDate": stamp})
 
     def get(self, kind: str, doc_id: str) -> dict[str, Any] | None:
         with self._lock:

@@ -1,17 +1,16 @@
 """Custom tools: create, list (optionally paged), get, update (merge), delete."""
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError, ok
+from flowise_conformance.reference.routing import crud_routes
 
 KIND = "tool"
 WHAT = "Tool"
@@ -73,14 +72,7 @@ async def list_tools(request: Request) -> Response:
 
 async def create_tool(request: Request) -> Response:
     values = _validate(await inputs.required_body(request), creating=True, request=request)
-    stamp = now_iso()
-    tool = {
-        "id": str(uuid.uuid4()),
-        **{k: values.get(k) for k in FIELDS},
-        "createdDate": stamp,
-        "updatedDate": stamp,
-    }
-    request.app.state.store.insert(KIND, tool)
+    tool = request.app.state.store.insert_new(KIND, {k: values.get(k) for k in FIELDS}, now_iso())
     return ok(tool)
 
 
@@ -110,10 +102,5 @@ async def delete_tool(request: Request) -> Response:
     return ok({"raw": [], "affected": request.app.state.store.delete(KIND, tool_id)})
 
 
-routes = [
-    Route("/api/v1/tools", list_tools, methods=["GET"]),
-    Route("/api/v1/tools", create_tool, methods=["POST"]),
-    Route("/api/v1/tools/{id}", get_tool, methods=["GET"]),
-    Route("/api/v1/tools/{id}", update_tool, methods=["PUT"]),
-    Route("/api/v1/tools/{id}", delete_tool, methods=["DELETE"]),
-]
+routes = crud_routes("/api/v1/tools", list=list_tools, create=create_tool, get=get_tool,
+                     update=update_tool, delete=delete_tool)

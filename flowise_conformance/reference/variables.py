@@ -4,17 +4,16 @@ There is no GET of one variable, as in Flowise.
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from flowise_conformance.reference import inputs
 from flowise_conformance.reference.clock import now_iso
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ok
+from flowise_conformance.reference.routing import crud_routes
 
 KIND = "variable"
 WHAT = "Variable"
@@ -69,16 +68,11 @@ async def create_variable(request: Request) -> Response:
     kind = values.get("type", "static")
     if RUNTIME_AS_STATIC.on(request) and kind == "runtime":
         kind = "static"
-    stamp = now_iso()
-    variable = {
-        "id": str(uuid.uuid4()),
+    variable = request.app.state.store.insert_new(KIND, {
         "name": values["name"],
         "value": values["value"],
         "type": kind,
-        "createdDate": stamp,
-        "updatedDate": stamp,
-    }
-    request.app.state.store.insert(KIND, variable)
+    }, now_iso())
     return ok(variable)
 
 
@@ -102,9 +96,5 @@ async def delete_variable(request: Request) -> Response:
     return ok({"raw": [], "affected": request.app.state.store.delete(KIND, variable["id"])})
 
 
-routes = [
-    Route("/api/v1/variables", list_variables, methods=["GET"]),
-    Route("/api/v1/variables", create_variable, methods=["POST"]),
-    Route("/api/v1/variables/{id}", update_variable, methods=["PUT"]),
-    Route("/api/v1/variables/{id}", delete_variable, methods=["DELETE"]),
-]
+routes = crud_routes("/api/v1/variables", list=list_variables, create=create_variable,
+                     update=update_variable, delete=delete_variable)

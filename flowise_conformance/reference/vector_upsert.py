@@ -60,28 +60,10 @@ async def _read(request: Request) -> tuple[dict[str, Any], list[dict[str, Any]]]
         if "overrideConfig" in body and not isinstance(body["overrideConfig"], dict):
             raise ApiError(400, f"{WHAT}: 'overrideConfig' must be an object")
         return body, []
-    try:
-        form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
-    except Exception as exc:  # noqa: BLE001 - malformed multipart bodies, too many parts
-        raise ApiError(400, f"{WHAT}: malformed multipart body: {exc}") from None
-    fields: dict[str, Any] = {}
-    files: list[dict[str, Any]] = []
-    try:
-        for key, value in form.multi_items():
-            if isinstance(value, str):
-                if key not in MULTIPART_FIELDS:
-                    raise ApiError(400, f"{WHAT}: unknown form field {key!r}")
-                fields[key] = value
-            elif key != "files":
-                raise ApiError(400, f"{WHAT}: unexpected file field {key!r}: send files in 'files'")
-            else:
-                data = await value.read()
-                files.append({"name": value.filename or "file", "size": len(data),
-                              "text": data.decode("utf-8", errors="replace")})
-    finally:
-        await form.close()
-    if not files:
-        raise ApiError(400, f"{WHAT}: a multipart upsert needs at least one file in 'files'")
+    fields, uploads = await inputs.read_multipart(request, WHAT, MULTIPART_FIELDS, "upsert", max_files=MAX_FILES,
+                                                  max_fields=MAX_FILES)
+    files = [{"name": f.filename or "file", "size": len(data), "text": data.decode("utf-8", errors="replace")}
+             for f, data in uploads]
     return fields, files
 
 

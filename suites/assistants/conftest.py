@@ -14,6 +14,7 @@ import pytest
 
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.errors import HarnessError
+from flowise_conformance.fixtures import creating, read_list
 from flowise_conformance.tracker import Tracker
 from flowise_conformance.ids import item_path
 
@@ -61,21 +62,9 @@ def put_assistant(api: FlowiseClient) -> Callable[[str, dict[str, Any]], httpx.R
 
 
 @pytest.fixture
-def create_assistant(post_assistant, tracker: Tracker, assistant_fields):  # noqa: ANN001, ANN201
+def create_assistant(api: FlowiseClient, post_assistant, tracker: Tracker, assistant_fields):  # noqa: ANN001, ANN201
     """Creates a CUSTOM assistant; journaled at once and deleted after the test."""
-    made: list[str] = []
-
-    def make(**fields: Any) -> dict[str, Any]:
-        response = post_assistant(assistant_fields(**fields))
-        assistant = response.json() if response.status_code == 200 else None
-        if not isinstance(assistant, dict) or "id" not in assistant:
-            raise HarnessError(f"could not create an assistant: POST /api/v1/assistants answered {response.status_code}")
-        made.append(assistant["id"])
-        return assistant
-
-    yield make
-    for assistant_id in made:
-        tracker.delete("assistant", assistant_id)
+    yield from creating(api, tracker, "assistant", assistant_fields, post=post_assistant)
 
 
 @pytest.fixture
@@ -87,14 +76,4 @@ def assistant(create_assistant: Callable[..., dict[str, Any]]) -> dict[str, Any]
 @pytest.fixture
 def listed_assistants(api: FlowiseClient) -> Callable[..., list[dict[str, Any]]]:
     """Reads GET /assistants (with query params); it must answer a JSON array."""
-    from flowise_conformance.checks import expect_json, expect_status, expect_type
-
-    def read(**params: str) -> list[dict[str, Any]]:
-        response = api.get("assistants", params=params)
-        expect_status(response, 200)
-        listed = expect_json(response)
-        expect_type(listed, list, f"GET /assistants must answer a JSON array, got {type(listed).__name__}",
-                    response=response)
-        return [a for a in listed if isinstance(a, dict)]
-
-    return read
+    return lambda **params: read_list(api, "assistant", **params)

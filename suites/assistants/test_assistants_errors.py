@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_status
-from flowise_conformance.ids import item_path
+from flowise_conformance.crud import expect_error, path, unknown_id
 
 pytestmark = [pytest.mark.resource("assistants")]
 
@@ -15,32 +13,24 @@ pytestmark = [pytest.mark.resource("assistants")]
 @pytest.mark.level("MUST")
 def test_get_unknown_assistant_is_404(api):
     """GET /assistants/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.get(item_path("assistants", uuid.uuid4()))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.get(path("assistant", unknown_id())), 404)
 
 
 @pytest.mark.level("MUST")
 @pytest.mark.mutating
 def test_update_unknown_assistant_is_404(put_assistant):
     """PUT /assistants/{id} with an id that does not exist answers 404 with the error shape."""
-    response = put_assistant(str(uuid.uuid4()), {"details": json.dumps({"name": "nobody"})})
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(put_assistant(unknown_id(), {"details": json.dumps({"name": "nobody"})}), 404)
 
 
 @pytest.mark.level("MUST")
 @pytest.mark.mutating
 def test_delete_unknown_assistant_is_404(api):
     """DELETE /assistants/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.delete(item_path("assistants", uuid.uuid4()))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.delete(path("assistant", unknown_id())), 404)
 
 
 @pytest.mark.level("SHOULD")
 def test_get_non_uuid_assistant_id_is_400_or_404(api):
     """GET /assistants/{id} with an id that is not a uuid answers 400 or 404 with the error shape."""
-    response = api.get("assistants/not-a-uuid")
-    expect_status(response, 400, 404)
-    expect_error_shape(response)
+    expect_error(api.get(path("assistant", "not-a-uuid")), 400, 404)

@@ -11,8 +11,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status, expect_type
+from flowise_conformance.checks import expect, expect_equal, expect_json, expect_status, expect_type
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.crud import expect_error
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("attachments"), pytest.mark.requires("attachments"), pytest.mark.mutating]
@@ -101,30 +102,22 @@ def test_base64_false_returns_the_extracted_text(api, upload_flow):
 @pytest.mark.level("MUST")
 def test_upload_to_unknown_chatflow_is_404(api):
     """POST /attachments/{chatflowId}/{chatId} for a chatflow that does not exist answers 404 with the error shape."""
-    response = attach(api, str(uuid.uuid4()), [("files", ("note.txt", b"x\n", "text/plain"))])
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(attach(api, str(uuid.uuid4()), [("files", ("note.txt", b"x\n", "text/plain"))]), 404)
 
 
 @pytest.mark.level("MUST")
 def test_upload_not_enabled_is_rejected(api, chatflow):
     """A chatflow without full-file uploads enabled answers 400 or 422 with the error shape."""
-    response = attach(api, chatflow["id"], [("files", ("note.txt", b"x\n", "text/plain"))])
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(attach(api, chatflow["id"], [("files", ("note.txt", b"x\n", "text/plain"))]))
 
 
 @pytest.mark.level("MUST")
 def test_disallowed_mime_type_is_rejected(api, upload_flow):
     """A file whose type the chatflow does not allow (text/csv) answers 400 or 422 with the error shape."""
-    response = attach(api, upload_flow["id"], [("files", ("table.csv", b"a,b\n1,2\n", "text/csv"))])
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(attach(api, upload_flow["id"], [("files", ("table.csv", b"a,b\n1,2\n", "text/csv"))]))
 
 
 @pytest.mark.level("MUST")
 def test_upload_without_files_is_rejected(api, upload_flow):
     """A multipart request without any file (only the base64 field) answers 400 or 422 with the error shape."""
-    response = attach(api, upload_flow["id"], files=[("base64", (None, "false"))])
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(attach(api, upload_flow["id"], files=[("base64", (None, "false"))]))

@@ -6,9 +6,8 @@ from urllib.parse import quote
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect_error_shape, expect_in, expect_json, expect_not_in, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect_in, expect_json, expect_not_in, expect_status, expect_type
+from flowise_conformance.crud import expect_error
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.ids import item_path
 
@@ -76,6 +75,4 @@ def test_chatflow_bound_to_another_key_is_not_listed(api, anon, chatflow, own_ke
 @pytest.mark.level("SHOULD")
 def test_unknown_key_is_401(anon):
     """GET /chatflows/apikey/{apikey} with a key that does not exist answers 401 with the error shape."""
-    response = anon.get(f"chatflows/apikey/fc-not-a-key-{uuid.uuid4().hex}")
-    expect_status(response, 401)
-    expect_error_shape(response)
+    expect_error(anon.get(f"chatflows/apikey/fc-not-a-key-{uuid.uuid4().hex}"), 401)

@@ -5,9 +5,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect, expect_equal, expect_error_shape, expect_in, expect_json, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_json, expect_status
+from flowise_conformance.crud import expect_error, expect_persisted, path
+from flowise_conformance.fixtures import by_id, read_list
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
@@ -44,27 +44,16 @@ def test_get_returns_the_created_chatflow(api, chatflow):
 @pytest.mark.level("MUST")
 def test_created_chatflow_is_listed(api, chatflow):
     """GET /chatflows lists the chatflow just created."""
-    response = api.get("chatflows")
-    expect_status(response, 200)
-    listed = expect_json(response)
-    expect_type(listed, list, f"GET /chatflows must answer a JSON array, got {type(listed).__name__}",
-                response=response)
-    expect_in(chatflow["id"], {f.get("id") for f in listed if isinstance(f, dict)}, "created chatflow not listed",
-              response=response)
+    expect_in(chatflow["id"], by_id(read_list(api, "chatflow")), "created chatflow not listed")
 
 
 @pytest.mark.level("MUST")
 def test_update_persists(api, chatflow, new_name):
     """PUT /chatflows/{id} changes the name, and a later GET shows the new name."""
     renamed = new_name("renamed")
-    response = api.put(item_path("chatflows", chatflow['id']), json={"name": renamed})
-    expect_status(response, 200)
-    again_response = api.get(item_path("chatflows", chatflow['id']))
-    again = expect_json(again_response, 200)
-    expect_equal(again.get("name"), renamed, f"after PUT the name is {again.get('name')!r}, expected {renamed!r}",
-                 response=again_response)
-    expect_equal(again.get("flowData"), chatflow["flowData"], "PUT of the name alone must keep flowData",
-                 response=again_response)
+    response = api.put(path("chatflow", chatflow["id"]), json={"name": renamed})
+    again = expect_persisted(api, response, "chatflow", chatflow["id"], {"name": renamed})
+    expect_equal(again.get("flowData"), chatflow["flowData"], "PUT of the name alone must keep flowData")
 
 
 @pytest.mark.level("MUST")
@@ -81,6 +70,4 @@ def test_get_after_delete_is_404(api, chatflow, tracker):
 @pytest.mark.level("MUST")
 def test_get_unknown_chatflow_is_404(api):
     """GET /chatflows/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.get(item_path("chatflows", uuid.uuid4()))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("chatflows", uuid.uuid4())), 404)

@@ -3,55 +3,42 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect, expect_equal, expect_error_shape, expect_in, expect_json, expect_not_in, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_json, expect_not_in, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.crud import expect_error
+from flowise_conformance.fixtures import read_list
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 
 
-def _listed(api, **params):
-    response = api.get("chatflows", params=params)
-    expect_status(response, 200)
-    listed = expect_json(response)
-    expect_type(listed, list, f"GET /chatflows must answer a JSON array, got {type(listed).__name__}",
-                response=response)
-    return listed
+def _expect_type_filter(api, create_chatflow, wanted, other):  # noqa: ANN001, ANN202
+    """?type=<wanted> lists the test's flow of that type, not its flow of the other type, and no other type."""
+    flows = {"AGENTFLOW": create_chatflow(type="AGENTFLOW"), "CHATFLOW": create_chatflow(type="CHATFLOW")}
+    listed = read_list(api, "chatflow", type=wanted)
+    ids = {f.get("id") for f in listed}
+    expect_in(flows[wanted]["id"], ids, f"the {wanted} chatflow is missing from ?type={wanted}")
+    expect_not_in(flows[other]["id"], ids, f"the {other} chatflow is listed under ?type={wanted}")
+    others = sorted({f.get("type") for f in listed} - {wanted}, key=str)
+    expect(not others, f"?type={wanted} also listed types {others}", expected='not others', received=others)
 
 
 @pytest.mark.level("SHOULD")
 def test_type_filter_agentflow_lists_only_agentflows(api, create_chatflow):
     """GET /chatflows?type=AGENTFLOW lists the agentflow the test created, not its CHATFLOW, and no other type."""
-    agentflow = create_chatflow(type="AGENTFLOW")
-    classic = create_chatflow(type="CHATFLOW")
-    listed = _listed(api, type="AGENTFLOW")
-    ids = {f.get("id") for f in listed if isinstance(f, dict)}
-    expect_in(agentflow["id"], ids, "the AGENTFLOW chatflow is missing from ?type=AGENTFLOW")
-    expect_not_in(classic["id"], ids, "the CHATFLOW chatflow is listed under ?type=AGENTFLOW")
-    others = sorted({f.get("type") for f in listed if isinstance(f, dict)} - {"AGENTFLOW"}, key=str)
-    expect(not others, f"?type=AGENTFLOW also listed types {others}", expected='not others', received=others)
+    _expect_type_filter(api, create_chatflow, "AGENTFLOW", "CHATFLOW")
 
 
 @pytest.mark.level("SHOULD")
 def test_type_filter_chatflow_lists_only_chatflows(api, create_chatflow):
     """GET /chatflows?type=CHATFLOW lists the CHATFLOW the test created, not its agentflow, and no other type."""
-    agentflow = create_chatflow(type="AGENTFLOW")
-    classic = create_chatflow(type="CHATFLOW")
-    listed = _listed(api, type="CHATFLOW")
-    ids = {f.get("id") for f in listed if isinstance(f, dict)}
-    expect_in(classic["id"], ids, "the CHATFLOW chatflow is missing from ?type=CHATFLOW")
-    expect_not_in(agentflow["id"], ids, "the AGENTFLOW chatflow is listed under ?type=CHATFLOW")
-    others = sorted({f.get("type") for f in listed if isinstance(f, dict)} - {"CHATFLOW"}, key=str)
-    expect(not others, f"?type=CHATFLOW also listed types {others}", expected='not others', received=others)
+    _expect_type_filter(api, create_chatflow, "CHATFLOW", "AGENTFLOW")
 
 
 @pytest.mark.level("SHOULD")
 def test_unknown_type_filter_is_rejected(api):
     """GET /chatflows?type= with a value outside the chatflow types answers 400 or 422 with the error shape."""
     response = api.get("chatflows", params={"type": "FC_NOT_A_TYPE"})
-    expect_status(response, 400, 422, why="an unknown ?type= must be refused, not ignored")
-    expect_error_shape(response)
+    expect_error(response, why="an unknown ?type= must be refused, not ignored")
 
 
 @pytest.mark.level("SHOULD")

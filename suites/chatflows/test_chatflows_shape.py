@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from flowise_conformance.checks import expect_json, expect_status
-from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.checks.schemas import expect_answer, expect_schema
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
@@ -13,9 +13,7 @@ pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 @pytest.mark.level("MUST")
 def test_chatflow_matches_the_schema(api, chatflow):
     """GET /chatflows/{id} answers a body valid against the Chatflow schema."""
-    response = api.get(item_path("chatflows", chatflow['id']))
-    expect_status(response, 200)
-    expect_schema(expect_json(response), "Chatflow", f"GET /chatflows/{chatflow['id']}")
+    expect_answer(api.get(item_path("chatflows", chatflow['id'])), "Chatflow", f"GET /chatflows/{chatflow['id']}")
 
 
 @pytest.mark.level("MUST")

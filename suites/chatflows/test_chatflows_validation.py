@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 
-from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_json, expect_status
+from flowise_conformance.crud import expect_error, post_tracked
 from flowise_conformance.flows import direct_reply_agentflow
 from flowise_conformance.ids import item_path
 
@@ -13,10 +14,7 @@ pytestmark = [pytest.mark.resource("chatflows"), pytest.mark.mutating]
 
 
 def _create_refused(api, tracker, body: dict[str, Any], why: str) -> None:
-    response = api.post("chatflows", json=body)
-    tracker.track_response("chatflow", response, body.get("name"))  # a wrongly accepted one is still cleaned up
-    expect_status(response, 400, 422, why=why)
-    expect_error_shape(response)
+    expect_error(post_tracked(api, tracker, "chatflow", body), why=why)
 
 
 @pytest.mark.level("MUST")
@@ -65,16 +63,14 @@ def test_create_without_type_is_rejected(api, tracker, new_name):
 def test_update_with_flow_data_not_json_is_rejected(api, chatflow):
     """PUT /chatflows/{id} with flowData that is not JSON answers 400 or 422 with the error shape."""
     response = api.put(item_path("chatflows", chatflow['id']), json={"flowData": "this is not json {"})
-    expect_status(response, 400, 422, why="flowData that is not JSON text must be refused on update too")
-    expect_error_shape(response)
+    expect_error(response, why="flowData that is not JSON text must be refused on update too")
 
 
 @pytest.mark.level("MUST")
 def test_update_with_unknown_type_is_rejected(api, chatflow):
     """PUT /chatflows/{id} with an unknown type answers 400 or 422 with the error shape."""
     response = api.put(item_path("chatflows", chatflow['id']), json={"type": "FC_NOT_A_TYPE"})
-    expect_status(response, 400, 422, why="an unknown chatflow type must be refused on update")
-    expect_error_shape(response)
+    expect_error(response, why="an unknown chatflow type must be refused on update")
 
 
 @pytest.mark.level("MUST")

@@ -7,9 +7,9 @@ from typing import Any, Callable
 
 import pytest
 
-from flowise_conformance.checks import expect, expect_equal, expect_json, expect_status
+from flowise_conformance.chats import ask, rate, read_objects
+from flowise_conformance.checks import expect_equal
 from flowise_conformance.client import FlowiseClient
-from flowise_conformance.ids import item_path
 
 # Pause between two chats, so that their messages have distinct createdDate instants.
 GAP_SECONDS = 0.1
@@ -41,38 +41,7 @@ class Chat:
 
 def list_messages(api: FlowiseClient, flow_id: str, **params: Any) -> list[dict[str, Any]]:
     """GET /chatmessage/{flow_id} with the query ``params``; 200 and a JSON array of objects are required."""
-    response = api.get(item_path("chatmessage", flow_id), params=params)
-    expect_status(response, 200, why=f"GET /chatmessage/{{id}} with {params or 'no filters'} must answer 200")
-    messages = expect_json(response)
-    expect(isinstance(messages, list) and all(isinstance(m, dict) for m in messages),
-           f"GET /chatmessage/{{id}} must answer a JSON array of messages, got {str(messages)[:300]}",
-           expected='isinstance(messages, list) and all(isinstance(m, dict) for m in messages)', received=messages,
-           response=response)
-    return messages
-
-
-def ask(api: FlowiseClient, flow_id: str, question: str, chat_id: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"question": question}
-    if chat_id:
-        body["chatId"] = chat_id
-    response = api.post(item_path("prediction", flow_id), json=body)
-    expect_status(response, 200, why="setup: a prediction must succeed so that messages are stored")
-    answer = expect_json(response)
-    expect(isinstance(answer, dict) and answer.get("chatId") and answer.get("chatMessageId"),
-           f"setup: answer {answer!r}",
-           expected='isinstance(answer, dict) and answer.get("chatId") and answer.get("chatMessageId")',
-           received=answer, response=response)
-    return answer
-
-
-def rate(api: FlowiseClient, flow_id: str, message_id: str, rating: str, **fields: Any) -> dict[str, Any]:
-    """POST /feedback/{flow_id} on a message; 200 with an id is required."""
-    response = api.post(item_path("feedback", flow_id), json={"messageId": message_id, "rating": rating, **fields})
-    expect_status(response, 200, why="setup: rating a stored message must succeed")
-    feedback = expect_json(response)
-    expect(isinstance(feedback, dict) and feedback.get("id"), f"setup: feedback answer {feedback!r}",
-           expected='isinstance(feedback, dict) and feedback.get("id")', received=feedback, response=response)
-    return feedback
+    return read_objects(api, "chatmessage", flow_id, "messages", **params)
 
 
 class Conversations:

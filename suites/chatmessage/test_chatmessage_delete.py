@@ -5,8 +5,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_in, expect_json, expect_status
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.crud import expect_error
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("chatmessage"), pytest.mark.requires("chatmessage"), pytest.mark.mutating]
@@ -99,6 +100,4 @@ def test_delete_removes_the_messages_feedback(api, conversations, rate_message):
 @pytest.mark.level("MUST")
 def test_delete_of_unknown_chatflow_is_404(api):
     """DELETE /chatmessage/{id} for a chatflow id that does not exist answers 404 with the error shape."""
-    response = api.delete(item_path("chatmessage", uuid.uuid4()))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.delete(item_path("chatmessage", uuid.uuid4())), 404)

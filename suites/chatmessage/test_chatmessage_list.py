@@ -5,10 +5,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect, expect_equal, expect_error_shape, expect_in, expect_not_in, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_not_in, expect_type
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.crud import expect_error
 from flowise_conformance.spec import component_schema
 from flowise_conformance.ids import item_path
 
@@ -132,12 +131,8 @@ def test_start_date_is_inclusive(conversations, list_chat_messages):
     convo = conversations(2)
     first, second = convo.chats
     _require_apart(first, second)
-    listed = list_chat_messages(convo.flow_id, startDate=second.first_instant())
-    expect(second.message_ids <= ids(listed),
-           f"startDate={second.first_instant()} left out messages created at or after it",
-           expected='second.message_ids <= ids(listed)', received=second.message_ids)
-    expect(not ids(listed) & first.message_ids, f"startDate={second.first_instant()} listed older messages",
-           expected='not ids(listed) & first.message_ids', received=ids(listed) & first.message_ids)
+    _expect_bound(list_chat_messages(convo.flow_id, startDate=second.first_instant()),
+                  f"startDate={second.first_instant()}", kept=second, left_out=first, side="after", other="older")
 
 
 @pytest.mark.level("MUST")
@@ -146,12 +141,8 @@ def test_end_date_is_inclusive(conversations, list_chat_messages):
     convo = conversations(2)
     first, second = convo.chats
     _require_apart(first, second)
-    listed = list_chat_messages(convo.flow_id, endDate=first.last_instant())
-    expect(first.message_ids <= ids(listed),
-           f"endDate={first.last_instant()} left out messages created at or before it",
-           expected='first.message_ids <= ids(listed)', received=first.message_ids)
-    expect(not ids(listed) & second.message_ids, f"endDate={first.last_instant()} listed newer messages",
-           expected='not ids(listed) & second.message_ids', received=ids(listed) & second.message_ids)
+    _expect_bound(list_chat_messages(convo.flow_id, endDate=first.last_instant()),
+                  f"endDate={first.last_instant()}", kept=first, left_out=second, side="before", other="newer")
 
 
 @pytest.mark.level("MUST")
@@ -203,25 +194,27 @@ def test_feedback_type_filter_keeps_only_that_rating(conversations, list_chat_me
 @pytest.mark.parametrize("name", ["startDate", "endDate"])
 def test_invalid_date_filter_is_rejected(api, chatflow, name):
     """A startDate/endDate that is not a date-time is answered 400 or 422 with the error shape."""
-    response = api.get(item_path("chatmessage", chatflow['id']), params={name: "not-a-date"})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("chatmessage", chatflow['id']), params={name: "not-a-date"}))
 
 
 @pytest.mark.level("MUST")
 def test_unknown_chat_type_is_rejected(api, chatflow):
     """A chatType outside the ChatType enumeration is answered 400 or 422 with the error shape."""
-    response = api.get(item_path("chatmessage", chatflow['id']), params={"chatType": "FC_NO_SUCH_TYPE"})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("chatmessage", chatflow['id']), params={"chatType": "FC_NO_SUCH_TYPE"}))
 
 
 @pytest.mark.level("MUST")
 def test_list_of_unknown_chatflow_is_404(api):
     """GET /chatmessage/{id} for a chatflow id that does not exist answers 404 with the error shape."""
-    response = api.get(item_path("chatmessage", uuid.uuid4()))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("chatmessage", uuid.uuid4())), 404)
+
+
+def _expect_bound(listed, bound, kept, left_out, side, other):  # noqa: ANN001, ANN202
+    """An inclusive date bound: every message of ``kept`` is listed, none of ``left_out``."""
+    expect(kept.message_ids <= ids(listed), f"{bound} left out messages created at or {side} it",
+           expected='kept.message_ids <= ids(listed)', received=kept.message_ids)
+    expect(not ids(listed) & left_out.message_ids, f"{bound} listed {other} messages",
+           expected='not ids(listed) & left_out.message_ids', received=ids(listed) & left_out.message_ids)
 
 
 def ids(messages):  # noqa: ANN001, ANN201

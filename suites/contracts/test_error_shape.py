@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_status
+from flowise_conformance.crud import expect_error
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("errors")]
@@ -16,9 +16,7 @@ pytestmark = [pytest.mark.resource("errors")]
 @pytest.mark.level("SHOULD")
 def test_unknown_route_is_404_json(api, new_name):
     """An unknown path under /api/v1 answers 404 with the JSON error shape."""
-    response = api.get(item_path("/api/v1", new_name('no-such-route')))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("/api/v1", new_name('no-such-route'))), 404)
 
 
 @pytest.mark.level("MUST")
@@ -26,8 +24,7 @@ def test_unknown_route_is_404_json(api, new_name):
 def test_malformed_json_body_is_400_json(api):
     """A body that is not JSON, sent as application/json to a protected operation, answers 400 with the error shape."""
     response = api.post("chatflows", content=b'{"name": "fc-malformed", ', headers={"Content-Type": "application/json"})
-    expect_status(response, 400, why="malformed JSON must be refused as bad input")
-    expect_error_shape(response)
+    expect_error(response, 400, why="malformed JSON must be refused as bad input")
 
 
 @pytest.mark.level("MUST")
@@ -36,5 +33,4 @@ def test_malformed_json_body_on_a_public_operation_is_400_json(anon, chatflow):
     """A body that is not JSON, sent to the public prediction operation, answers 400 with the error shape."""
     response = anon.post(item_path("prediction", chatflow['id']), content=b'{"question": ',
                          headers={"Content-Type": "application/json"})
-    expect_status(response, 400, why="malformed JSON must be refused as bad input")
-    expect_error_shape(response)
+    expect_error(response, 400, why="malformed JSON must be refused as bad input")

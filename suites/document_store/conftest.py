@@ -5,12 +5,9 @@ from typing import Any, Callable
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status, expect_type
 from flowise_conformance.client import FlowiseClient
-from flowise_conformance.errors import HarnessError
+from flowise_conformance.fixtures import by_id, creating, read_list
 from flowise_conformance.tracker import Tracker
-
-STORES = "document-store/store"
 
 
 @pytest.fixture
@@ -27,20 +24,7 @@ def store_fields(new_name: Callable[[str], str]) -> Callable[..., dict[str, Any]
 @pytest.fixture
 def create_store(api: FlowiseClient, tracker: Tracker, store_fields: Callable[..., dict[str, Any]]):  # noqa: ANN201
     """Creates a document store; journaled at once and deleted after the test."""
-    made: list[str] = []
-
-    def make(**fields: Any) -> dict[str, Any]:
-        body = store_fields(**fields)
-        response = api.post(STORES, json=body)
-        store = tracker.track_response("document_store", response, body["name"])
-        if response.status_code != 200 or not isinstance(store, dict) or "id" not in store:
-            raise HarnessError(f"could not create a document store: POST /api/v1/{STORES} answered {response.status_code}")
-        made.append(store["id"])
-        return store
-
-    yield make
-    for store_id in made:
-        tracker.delete("document_store", store_id)
+    yield from creating(api, tracker, "document_store", store_fields)
 
 
 @pytest.fixture
@@ -52,13 +36,4 @@ def store(create_store: Callable[..., dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture
 def listed_stores(api: FlowiseClient) -> Callable[[], dict[str, dict[str, Any]]]:
     """Reads GET /document-store/store (it must be a JSON array) as {id: store}."""
-
-    def read() -> dict[str, dict[str, Any]]:
-        response = api.get(STORES)
-        expect_status(response, 200)
-        listed = expect_json(response)
-        expect_type(listed, list, f"GET /{STORES} must answer a JSON array, got {type(listed).__name__}",
-                    response=response)
-        return {s["id"]: s for s in listed if isinstance(s, dict) and isinstance(s.get("id"), str)}
-
-    return read
+    return lambda: by_id(read_list(api, "document_store"))

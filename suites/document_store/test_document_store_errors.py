@@ -1,48 +1,36 @@
 """Document stores: unknown and malformed ids answer 404 (or 400) with the JSON error shape."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from flowise_conformance.checks import expect_error_shape, expect_status
-from flowise_conformance.ids import item_path
+from flowise_conformance.crud import expect_error, path, unknown_id
 
 pytestmark = [pytest.mark.resource("document-store")]
-
-STORES = "document-store/store"
 
 
 @pytest.mark.level("MUST")
 def test_get_unknown_store_is_404(api):
     """GET /document-store/store/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.get(item_path(STORES, uuid.uuid4()))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.get(path("document_store", unknown_id())), 404)
 
 
 @pytest.mark.level("MUST")
 @pytest.mark.mutating
 def test_update_unknown_store_is_404(api, tracker):
     """PUT /document-store/store/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.put(item_path(STORES, uuid.uuid4()), json={"name": "nobody is here"})
+    response = api.put(path("document_store", unknown_id()), json={"name": "nobody is here"})
     tracker.track_response("document_store", response)
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(response, 404)
 
 
 @pytest.mark.level("MUST")
 @pytest.mark.mutating
 def test_delete_unknown_store_is_404(api):
     """DELETE /document-store/store/{id} with an id that does not exist answers 404 with the error shape."""
-    response = api.delete(item_path(STORES, uuid.uuid4()))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.delete(path("document_store", unknown_id())), 404)
 
 
 @pytest.mark.level("SHOULD")
 def test_get_non_uuid_store_id_is_400_or_404(api):
     """GET /document-store/store/{id} with an id that is not a uuid answers 400 or 404 with the error shape."""
-    response = api.get(f"{STORES}/not-a-uuid")
-    expect_status(response, 400, 404)
-    expect_error_shape(response)
+    expect_error(api.get(path("document_store", "not-a-uuid")), 400, 404)

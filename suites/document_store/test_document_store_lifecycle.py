@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect, expect_equal, expect_in, expect_json, expect_not_in, expect_status, expect_type,
+from flowise_conformance.checks import expect_equal, expect_in, expect_not_in, expect_status
+from flowise_conformance.checks.schemas import expect_answer, expect_schema
+from flowise_conformance.crud import (
+    expect_created, expect_gone, expect_kept, expect_persisted, expect_read, expect_updated, path,
 )
-from flowise_conformance.checks.schemas import expect_schema
-from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("document-store"), pytest.mark.mutating]
 
@@ -19,15 +19,8 @@ def test_create_returns_an_empty_store(api, tracker, store_fields):
     """POST /document-store/store answers 200 with the new store: an id, the name and description, status EMPTY, no loaders."""
     body = store_fields()
     response = api.post(STORES, json=body)
-    store = tracker.track_response("document_store", response, body["name"])
-    expect_status(response, 200)
-    expect_json(response)
-    expect_type(store, dict, f"POST /{STORES} must answer a JSON object, got {type(store).__name__}", response=response)
-    expect(isinstance(store.get("id"), str) and store["id"], f"no id in {store!r}",
-           expected='isinstance(store.get("id"), str) and store["id"]', received=store.get("id"), response=response)
-    for field, sent in body.items():
-        expect_equal(store.get(field), sent, f"{field}: answered {store.get(field)!r}, sent {sent!r}",
-                     response=response)
+    tracker.track_response("document_store", response, body["name"])
+    store = expect_created(response, body, "document_store")
     expect_equal(store.get("status"), "EMPTY", f"a new store has status {store.get('status')!r}, expected EMPTY",
                  response=response)
     expect_equal(store.get("loaders"), [], f"a new store must have loaders [] (an array), got {store.get('loaders')!r}",
@@ -45,16 +38,9 @@ def test_created_store_matches_the_document_store_schema(store):
 @pytest.mark.level("MUST")
 def test_get_returns_the_created_store(api, store):
     """GET /document-store/store/{id} answers 200 with the store as created, still EMPTY with no loaders."""
-    response = api.get(item_path(STORES, store['id']))
-    expect_status(response, 200)
-    got = expect_json(response)
-    expect_type(got, dict, f"GET /{STORES}/{{id}} must answer a JSON object, got {type(got).__name__}",
-                response=response)
-    for field in ("id", "name", "description"):
-        expect_equal(got.get(field), store[field], f"{field}: got {got.get(field)!r}, created {store[field]!r}",
-                     response=response)
-    expect_equal(got.get("status"), "EMPTY", f"status {got.get('status')!r}, expected EMPTY", response=response)
-    expect_equal(got.get("loaders"), [], f"loaders {got.get('loaders')!r}, expected []", response=response)
+    got = expect_read(api, "document_store", store, ("id", "name", "description"))
+    expect_equal(got.get("status"), "EMPTY", f"status {got.get('status')!r}, expected EMPTY")
+    expect_equal(got.get("loaders"), [], f"loaders {got.get('loaders')!r}, expected []")
 
 
 @pytest.mark.level("MUST")
@@ -67,58 +53,40 @@ def test_created_store_is_listed(store, listed_stores):
 def test_update_persists(api, store, new_name):
     """PUT /document-store/store/{id} changes the name, and a later GET shows the new name."""
     renamed = new_name("store-renamed")
-    expect_status(api.put(item_path(STORES, store['id']), json={"name": renamed}), 200)
-    again = api.get(item_path(STORES, store['id']))
-    expect_status(again, 200)
-    got = expect_json(again)
-    expect_equal(got.get("name"), renamed, f"after PUT the name is {got.get('name')!r}, expected {renamed!r}",
-                 response=again)
+    response = api.put(path("document_store", store["id"]), json={"name": renamed})
+    expect_persisted(api, response, "document_store", store["id"], {"name": renamed})
 
 
 @pytest.mark.level("SHOULD")
 def test_update_answers_the_updated_store(api, store):
     """PUT /document-store/store/{id} answers 200 with the store as it now is (the new description, the same id)."""
-    response = api.put(item_path(STORES, store['id']), json={"description": "described again"})
-    expect_status(response, 200)
-    got = expect_json(response)
-    expect_type(got, dict, f"PUT /{STORES}/{{id}} must answer a JSON object, got {type(got).__name__}",
-                response=response)
-    expect_equal(got.get("id"), store["id"], f"PUT answered id {got.get('id')!r}, expected {store['id']!r}",
-                 response=response)
-    expect_equal(got.get("description"), "described again", f"PUT answered description {got.get('description')!r}",
-                 response=response)
+    response = api.put(path("document_store", store["id"]), json={"description": "described again"})
+    expect_updated(response, "document_store", store["id"], {"description": "described again"})
 
 
 @pytest.mark.level("MUST")
 def test_update_changes_only_the_fields_sent(api, store, new_name):
     """PUT /document-store/store/{id} with only a name keeps the description."""
-    expect_status(api.put(item_path(STORES, store['id']), json={"name": new_name("store-renamed")}), 200)
-    got_response = api.get(item_path(STORES, store['id']))
-    got = expect_json(got_response, 200)
-    expect_equal(got.get("description"), store["description"],
-                 f"description {got.get('description')!r} after a PUT that did not send it", response=got_response)
+    response = api.put(path("document_store", store["id"]), json={"name": new_name("store-renamed")})
+    expect_kept(api, response, "document_store", store, ("description",))
 
 
 @pytest.mark.level("MUST")
 def test_get_after_delete_is_404(api, store, tracker):
     """DELETE /document-store/store/{id} answers 200, and the store is then gone (GET answers 404)."""
-    expect_status(api.delete(item_path(STORES, store['id'])), 200)
-    gone = api.get(item_path(STORES, store['id']))
-    if gone.status_code == 404:
-        tracker.gone("document_store", store["id"])
-    expect_status(gone, 404, why="a deleted document store must no longer be served")
+    expect_status(api.delete(path("document_store", store["id"])), 200)
+    expect_gone(api, tracker, "document_store", store["id"])
 
 
 @pytest.mark.level("MUST")
 def test_deleted_store_is_not_listed(api, store, listed_stores):
     """After DELETE /document-store/store/{id}, GET /document-store/store no longer lists the store."""
-    expect_status(api.delete(item_path(STORES, store['id'])), 200)
+    expect_status(api.delete(path("document_store", store["id"])), 200)
     expect_not_in(store["id"], listed_stores(), "deleted store still listed")
 
 
 @pytest.mark.level("SHOULD")
 def test_delete_answers_the_deleted_count(api, store):
     """DELETE /document-store/store/{id} answers the documented {deleted: <count>} object."""
-    response = api.delete(item_path(STORES, store['id']))
-    expect_status(response, 200)
-    expect_schema(expect_json(response), "DocumentStoreDeleteResult", f"DELETE /{STORES}/{{id}} answer")
+    response = api.delete(path("document_store", store["id"]))
+    expect_answer(response, "DocumentStoreDeleteResult", f"DELETE /{STORES}/{{id}} answer")

@@ -9,10 +9,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect, expect_equal, expect_error_shape, expect_in, expect_json, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_json, expect_status, expect_type
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.crud import expect_error
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("document-store"), pytest.mark.requires("document_store_loaders")]
@@ -113,18 +112,14 @@ def test_preview_saves_nothing_in_the_store(api, store):
 @pytest.mark.mutating
 def test_preview_with_unknown_store_is_404(api):
     """POST /document-store/loader/preview naming a store id that does not exist answers 404 with the error shape."""
-    response = api.post("document-store/loader/preview", json=preview_body(storeId=str(uuid.uuid4())))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.post("document-store/loader/preview", json=preview_body(storeId=str(uuid.uuid4()))), 404)
 
 
 @pytest.mark.level("SHOULD")
 @pytest.mark.mutating
 def test_preview_with_unknown_loader_is_rejected(api):
     """POST /document-store/loader/preview with a loaderId no loader has answers 400 or 422 with the error shape."""
-    response = api.post("document-store/loader/preview", json=preview_body(loaderId="fcNoSuchLoader"))
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.post("document-store/loader/preview", json=preview_body(loaderId="fcNoSuchLoader")))
 
 
 @pytest.mark.level("SHOULD")
@@ -133,9 +128,7 @@ def test_preview_without_loader_config_is_rejected(api):
     """POST /document-store/loader/preview without loaderConfig answers 400 or 422 with the error shape."""
     body = preview_body()
     del body["loaderConfig"]
-    response = api.post("document-store/loader/preview", json=body)
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.post("document-store/loader/preview", json=body))
 
 
 @pytest.mark.level("MUST")
@@ -153,15 +146,11 @@ def test_chunks_of_an_empty_store_are_an_empty_page(api, store):
 @pytest.mark.level("MUST")
 def test_chunks_of_unknown_store_is_404(api):
     """GET /document-store/chunks/{storeId}/all/1 of a store that does not exist answers 404 with the error shape."""
-    response = api.get(item_path("document-store/chunks", uuid.uuid4(), "all", 1))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("document-store/chunks", uuid.uuid4(), "all", 1)), 404)
 
 
 @pytest.mark.level("SHOULD")
 @pytest.mark.mutating
 def test_chunks_of_unknown_loader_is_404(api, store):
     """GET /document-store/chunks/{storeId}/{fileId}/1 with a fileId that is no loader of the store answers 404."""
-    response = api.get(item_path("document-store/chunks", store["id"], uuid.uuid4(), 1))
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("document-store/chunks", store["id"], uuid.uuid4(), 1)), 404)

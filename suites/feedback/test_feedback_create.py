@@ -5,10 +5,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect_equal, expect_error_shape, expect_in, expect_json, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect_equal, expect_in, expect_json, expect_status, expect_type
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.crud import expect_error
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("feedback"), pytest.mark.requires("feedback"), pytest.mark.mutating]
@@ -61,47 +60,38 @@ def test_create_needs_no_api_key(anon, answer):
 def test_create_for_unknown_message_is_404(api, chatflow):
     """POST /feedback/{id} with a messageId that does not exist answers 404 with the error shape."""
     response = api.post(item_path("feedback", chatflow['id']), json={"messageId": str(uuid.uuid4()), "rating": "THUMBS_UP"})
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(response, 404)
 
 
 @pytest.mark.level("MUST")
 def test_create_without_message_id_is_rejected(api, chatflow):
     """POST /feedback/{id} without messageId answers 400 or 422 with the error shape."""
-    response = api.post(item_path("feedback", chatflow['id']), json={"rating": "THUMBS_UP"})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.post(item_path("feedback", chatflow['id']), json={"rating": "THUMBS_UP"}))
 
 
 @pytest.mark.level("MUST")
 def test_create_without_rating_is_rejected(api, answer):
     """POST /feedback/{id} without rating answers 400 or 422 with the error shape."""
     response = api.post(item_path("feedback", answer['chatflowid']), json={"messageId": answer["chatMessageId"], "content": "no rating"})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(response)
 
 
 @pytest.mark.level("MUST")
 def test_create_with_unknown_rating_is_rejected(api, answer):
     """POST /feedback/{id} with a rating outside THUMBS_UP/THUMBS_DOWN answers 400 or 422 with the error shape."""
     response = api.post(item_path("feedback", answer['chatflowid']), json={"messageId": answer["chatMessageId"], "rating": "MEH"})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(response)
 
 
 @pytest.mark.level("MUST")
 def test_create_with_another_chat_id_is_400(api, answer):
     """POST /feedback/{id} whose chatId differs from the rated message's answers 400 with the error shape."""
     body = {"messageId": answer["chatMessageId"], "rating": "THUMBS_UP", "chatId": f"fc-other-chat-{uuid.uuid4()}"}
-    response = api.post(item_path("feedback", answer['chatflowid']), json=body)
-    expect_status(response, 400)
-    expect_error_shape(response)
+    expect_error(api.post(item_path("feedback", answer['chatflowid']), json=body), 400)
 
 
 @pytest.mark.level("MUST")
 def test_create_with_another_chatflow_id_is_400(api, answer):
     """POST /feedback/{id} whose body chatflowid differs from the rated message's answers 400 with the error shape."""
     body = {"messageId": answer["chatMessageId"], "rating": "THUMBS_UP", "chatflowid": str(uuid.uuid4())}
-    response = api.post(item_path("feedback", answer['chatflowid']), json=body)
-    expect_status(response, 400)
-    expect_error_shape(response)
+    expect_error(api.post(item_path("feedback", answer['chatflowid']), json=body), 400)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status
+from flowise_conformance.chats import read_objects
+from flowise_conformance.checks import expect, expect_equal, expect_json, expect_status
 from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.crud import expect_error
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("feedback"), pytest.mark.requires("feedback"), pytest.mark.mutating]
@@ -16,14 +18,7 @@ pytestmark = [pytest.mark.resource("feedback"), pytest.mark.requires("feedback")
 
 def listed_ids(api, flow_id, **params):  # noqa: ANN001, ANN201
     """GET /feedback/{flow_id} with ``params``: the ids in the order listed (200 and an array required)."""
-    response = api.get(item_path("feedback", flow_id), params=params)
-    expect_status(response, 200, why=f"GET /feedback/{{id}} with {params or 'no filters'} must answer 200")
-    items = expect_json(response)
-    expect(isinstance(items, list) and all(isinstance(f, dict) for f in items),
-           f"GET /feedback/{{id}} must answer a JSON array of feedback, got {str(items)[:300]}",
-           expected='isinstance(items, list) and all(isinstance(f, dict) for f in items)', received=items,
-           response=response)
-    return [f.get("id") for f in items]
+    return [f.get("id") for f in read_objects(api, "feedback", flow_id, "feedback", **params)]
 
 
 @pytest.mark.level("MUST")
@@ -98,6 +93,4 @@ def test_list_end_date_alone_leaves_out_newer(api, rated_flow):
 @pytest.mark.level("MUST")
 def test_list_invalid_date_is_rejected(api, chatflow):
     """GET /feedback/{chatflowId}?startDate=<not a date> answers 400 or 422 with the error shape."""
-    response = api.get(item_path("feedback", chatflow['id']), params={"startDate": "not-a-date"})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.get(item_path("feedback", chatflow['id']), params={"startDate": "not-a-date"}))

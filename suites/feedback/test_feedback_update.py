@@ -5,8 +5,9 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_equal, expect_error_shape, expect_json, expect_status
-from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.checks import expect_equal, expect_json, expect_status
+from flowise_conformance.checks.schemas import expect_answer
+from flowise_conformance.crud import expect_error
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("feedback"), pytest.mark.requires("feedback"), pytest.mark.mutating]
@@ -25,8 +26,7 @@ def stored(api, flow_id, feedback_id):  # noqa: ANN001, ANN201
 def test_update_answers_status_ok(api, feedback):
     """PUT /feedback/{id} answers 200 {"status": "OK"}."""
     response = api.put(item_path("feedback", feedback['id']), json={"rating": "THUMBS_DOWN"})
-    expect_status(response, 200)
-    expect_schema(expect_json(response), "FeedbackUpdateResult", "PUT /feedback/{id} answer")
+    expect_answer(response, "FeedbackUpdateResult", "PUT /feedback/{id} answer")
 
 
 @pytest.mark.level("MUST")
@@ -60,14 +60,10 @@ def test_update_needs_no_api_key(api, anon, answer, feedback):
 @pytest.mark.level("MUST")
 def test_update_of_unknown_feedback_is_404(api):
     """PUT /feedback/{id} with a feedback id that does not exist answers 404 with the error shape."""
-    response = api.put(item_path("feedback", uuid.uuid4()), json={"rating": "THUMBS_UP"})
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.put(item_path("feedback", uuid.uuid4()), json={"rating": "THUMBS_UP"}), 404)
 
 
 @pytest.mark.level("MUST")
 def test_update_with_unknown_rating_is_rejected(api, feedback):
     """PUT /feedback/{id} with a rating outside THUMBS_UP/THUMBS_DOWN answers 400 or 422 with the error shape."""
-    response = api.put(item_path("feedback", feedback['id']), json={"rating": "MEH"})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.put(item_path("feedback", feedback['id']), json={"rating": "MEH"}))

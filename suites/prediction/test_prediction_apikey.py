@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect_equal, expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect_equal, expect_json, expect_status
+from flowise_conformance.crud import expect_error
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.flows import echo_answer
 from flowise_conformance.ids import item_path
@@ -25,8 +26,7 @@ def bound_chatflow(api, chatflow, suite_key_id) -> dict:
 def test_bound_chatflow_without_key_is_401(anon, bound_chatflow):
     """A prediction without Authorization on a chatflow bound to a key is refused 401 with the error shape."""
     response = anon.post(item_path("prediction", bound_chatflow['id']), json={"question": "let me in", "streaming": False})
-    expect_status(response, 401, why="a key-bound chatflow must refuse a request without its key")
-    expect_error_shape(response)
+    expect_error(response, 401, why="a key-bound chatflow must refuse a request without its key")
 
 
 @pytest.mark.level("MUST")
@@ -35,8 +35,7 @@ def test_bound_chatflow_with_wrong_key_is_401(anon, bound_chatflow):
     """A prediction with a wrong Bearer key on a chatflow bound to a key is refused 401 with the error shape."""
     headers = {"Authorization": "Bearer fc-wrong-key-0000000000000000"}
     response = anon.post(item_path("prediction", bound_chatflow['id']), json={"question": "let me in"}, headers=headers)
-    expect_status(response, 401, why="a key-bound chatflow must refuse a request with another key")
-    expect_error_shape(response)
+    expect_error(response, 401, why="a key-bound chatflow must refuse a request with another key")
 
 
 @pytest.mark.level("MUST")

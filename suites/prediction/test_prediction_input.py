@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 
-from flowise_conformance.checks import expect_equal, expect_error_shape, expect_json, expect_status
+from flowise_conformance.checks import expect_equal, expect_json, expect_status
+from flowise_conformance.crud import expect_error
 from flowise_conformance.flows import echo_answer
 from flowise_conformance.ids import item_path
 
@@ -35,37 +36,30 @@ def test_history_with_unknown_role_is_rejected(api, chatflow):
     """A history item whose role is not apiMessage/userMessage is answered 400 or 422 with the error shape."""
     history = [{"role": "fcNotARole", "content": "x"}]
     response = api.post(item_path("prediction", chatflow['id']), json={"question": "bad history", "history": history})
-    expect_status(response, 400, 422, why="a malformed history must be refused")
-    expect_error_shape(response)
+    expect_error(response, why="a malformed history must be refused")
 
 
 @pytest.mark.level("MUST")
 def test_history_that_is_not_a_list_is_rejected(api, chatflow):
     """A history that is a string instead of a list is answered 400 or 422 with the error shape."""
     response = api.post(item_path("prediction", chatflow['id']), json={"question": "bad history", "history": "earlier"})
-    expect_status(response, 400, 422, why="a history that is not a list must be refused")
-    expect_error_shape(response)
+    expect_error(response, why="a history that is not a list must be refused")
 
 
 @pytest.mark.level("MUST")
 def test_unknown_chatflow_is_404(api):
     """POST /prediction/{id} (no streaming field) for a chatflow that does not exist answers 404 with the error shape."""
-    response = api.post(item_path("prediction", uuid.uuid4()), json={"question": "anyone there"})
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(api.post(item_path("prediction", uuid.uuid4()), json={"question": "anyone there"}), 404)
 
 
 @pytest.mark.level("MUST")
 def test_unknown_chatflow_with_streaming_false_is_404(api):
     """POST /prediction/{id} with "streaming": false for a chatflow that does not exist answers 404 JSON."""
     response = api.post(item_path("prediction", uuid.uuid4()), json={"question": "anyone there", "streaming": False})
-    expect_status(response, 404)
-    expect_error_shape(response)
+    expect_error(response, 404)
 
 
 @pytest.mark.level("MUST")
 def test_malformed_chatflow_id_is_400_or_404(api):
     """POST /prediction/{id} with an id that is not a uuid answers 400 or 404 with the error shape."""
-    response = api.post("prediction/fc-not-a-uuid", json={"question": "anyone there"})
-    expect_status(response, 400, 404)
-    expect_error_shape(response)
+    expect_error(api.post("prediction/fc-not-a-uuid", json={"question": "anyone there"}), 400, 404)

@@ -6,7 +6,7 @@ from typing import Any, Callable
 import pytest
 
 from flowise_conformance.client import FlowiseClient
-from flowise_conformance.errors import HarnessError
+from flowise_conformance.fixtures import creating
 from flowise_conformance.tracker import Tracker
 
 TOOL_SCHEMA = '[{"property":"text","type":"string","description":"input","required":true}]'
@@ -36,22 +36,9 @@ def tool_fields(new_name: Callable[[str], str]) -> Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def create_tool(api: FlowiseClient, tracker: Tracker, new_name: Callable[[str], str]):  # noqa: ANN201
+def create_tool(api: FlowiseClient, tracker: Tracker, tool_fields: Callable[..., dict[str, Any]]):  # noqa: ANN201
     """Creates a tool with a run-scoped name; journaled at once and deleted after the test."""
-    made: list[str] = []
-
-    def make(**fields: Any) -> dict[str, Any]:
-        name = fields.pop("name", None) or new_name("tool")
-        response = api.post("tools", json=tool_body(name, **fields))
-        tool = tracker.track_response("tool", response, name)
-        if response.status_code != 200 or not isinstance(tool, dict) or "id" not in tool:
-            raise HarnessError(f"could not create a tool: POST /api/v1/tools answered {response.status_code}")
-        made.append(tool["id"])
-        return tool
-
-    yield make
-    for tool_id in made:
-        tracker.delete("tool", tool_id)
+    yield from creating(api, tracker, "tool", tool_fields)
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import expect, expect_equal, expect_error_shape, expect_json, expect_status
-from flowise_conformance.checks.schemas import expect_schema
+from flowise_conformance.crud import expect_error, expect_paged, path
 
 pytestmark = [pytest.mark.resource("tools")]
 
@@ -13,19 +12,10 @@ pytestmark = [pytest.mark.resource("tools")]
 @pytest.mark.mutating
 def test_paged_list_has_data_and_total(api, tool):
     """GET /tools?page=1&limit=1 answers {data, total}: at most one tool, and a total that counts ours."""
-    response = api.get("tools", params={"page": 1, "limit": 1})
-    expect_status(response, 200)
-    page = expect_schema(expect_json(response), "ToolPage", "GET /tools?page=1&limit=1 answer")
-    expect(page["total"] >= 1, f"total {page['total']} although a tool exists", expected='page["total"] >= 1',
-           received=page["total"], response=response)
-    expect_equal(len(page["data"]), 1,
-                 f"limit=1 with total {page['total']} must give exactly one tool, got {len(page['data'])}",
-                 response=response)
+    expect_paged(api, "tool", "ToolPage")
 
 
 @pytest.mark.level("SHOULD")
 def test_negative_limit_is_rejected(api):
     """GET /tools?page=1&limit=-1 answers 400 or 422 with the error shape."""
-    response = api.get("tools", params={"page": 1, "limit": -1})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.get(path("tool"), params={"page": 1, "limit": -1}))

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect_equal, expect_error_shape, expect_json, expect_not_in, expect_refused, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect_equal, expect_json, expect_refused
+from flowise_conformance.crud import expect_error, expect_nothing_stored, post_tracked
 from flowise_conformance.ids import item_path
 
 pytestmark = [pytest.mark.resource("tools"), pytest.mark.mutating]
@@ -19,20 +18,15 @@ def test_create_without_required_field_is_rejected(api, tracker, tool_fields, mi
     """POST /tools without one of name, description or color answers 400 or 422 with the error shape."""
     body = tool_fields()
     del body[missing]
-    response = api.post("tools", json=body)
-    tracker.track_response("tool", response, body.get("name"))
-    expect_status(response, 400, 422, why=f"a tool without '{missing}' must be rejected as bad input")
-    expect_error_shape(response)
+    response = post_tracked(api, tracker, "tool", body)
+    expect_error(response, why=f"a tool without '{missing}' must be rejected as bad input")
 
 
 @pytest.mark.level("MUST")
 def test_create_with_non_string_name_is_rejected(api, tracker, tool_fields):
     """POST /tools with a number as name answers 400 or 422 with the error shape."""
     body = tool_fields(name=12345)
-    response = api.post("tools", json=body)
-    tracker.track_response("tool", response)
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(post_tracked(api, tracker, "tool", body))
 
 
 @pytest.mark.level("SHOULD")
@@ -40,31 +34,19 @@ def test_rejected_create_stores_nothing(api, tracker, tool_fields):
     """A POST /tools rejected for a missing color leaves no tool of that name behind."""
     body = tool_fields()
     del body["color"]
-    response = api.post("tools", json=body)
-    tracker.track_response("tool", response, body["name"])
-    expect_refused(response, "The bad request was accepted (this test checks only that nothing changed)")
-    listed_response = api.get("tools")
-    listed = expect_json(listed_response, 200)
-    expect_type(listed, list, f"GET /tools must answer a JSON array, got {type(listed).__name__}",
-                response=listed_response)
-    expect_not_in(body["name"], {t.get("name") for t in listed if isinstance(t, dict)},
-                  "a rejected create stored a tool", response=listed_response)
+    expect_nothing_stored(api, post_tracked(api, tracker, "tool", body), "tool", "name", body["name"])
 
 
 @pytest.mark.level("MUST")
 def test_update_with_null_name_is_rejected(api, tool):
     """PUT /tools/{id} with name null answers 400 or 422 with the error shape."""
-    response = api.put(item_path("tools", tool['id']), json={"name": None})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.put(item_path("tools", tool['id']), json={"name": None}))
 
 
 @pytest.mark.level("SHOULD")
 def test_update_with_empty_name_is_rejected(api, tool):
     """PUT /tools/{id} with an empty name answers 400 or 422 with the error shape."""
-    response = api.put(item_path("tools", tool['id']), json={"name": ""})
-    expect_status(response, 400, 422)
-    expect_error_shape(response)
+    expect_error(api.put(item_path("tools", tool['id']), json={"name": ""}))
 
 
 @pytest.mark.level("SHOULD")

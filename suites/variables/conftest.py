@@ -5,9 +5,8 @@ from typing import Any, Callable
 
 import pytest
 
-from flowise_conformance.checks import expect_json, expect_status, expect_type
 from flowise_conformance.client import FlowiseClient
-from flowise_conformance.errors import HarnessError
+from flowise_conformance.fixtures import by_id, creating, read_list
 from flowise_conformance.tracker import Tracker
 
 
@@ -25,20 +24,7 @@ def variable_fields(new_name: Callable[[str], str]) -> Callable[..., dict[str, A
 @pytest.fixture
 def create_variable(api: FlowiseClient, tracker: Tracker, variable_fields: Callable[..., dict[str, Any]]):  # noqa: ANN201
     """Creates a variable (static unless told); journaled at once and deleted after the test."""
-    made: list[str] = []
-
-    def make(**fields: Any) -> dict[str, Any]:
-        body = variable_fields(**fields)
-        response = api.post("variables", json=body)
-        variable = tracker.track_response("variable", response, body["name"])
-        if response.status_code != 200 or not isinstance(variable, dict) or "id" not in variable:
-            raise HarnessError(f"could not create a variable: POST /api/v1/variables answered {response.status_code}")
-        made.append(variable["id"])
-        return variable
-
-    yield make
-    for variable_id in made:
-        tracker.delete("variable", variable_id)
+    yield from creating(api, tracker, "variable", variable_fields)
 
 
 @pytest.fixture
@@ -50,13 +36,4 @@ def variable(create_variable: Callable[..., dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture
 def listed_variables(api: FlowiseClient) -> Callable[[], dict[str, dict[str, Any]]]:
     """Reads GET /variables (it must be a JSON array) as {id: variable}; there is no GET of one variable."""
-
-    def read() -> dict[str, dict[str, Any]]:
-        response = api.get("variables")
-        expect_status(response, 200)
-        listed = expect_json(response)
-        expect_type(listed, list, f"GET /variables must answer a JSON array, got {type(listed).__name__}",
-                    response=response)
-        return {v["id"]: v for v in listed if isinstance(v, dict) and isinstance(v.get("id"), str)}
-
-    return read
+    return lambda: by_id(read_list(api, "variable"))

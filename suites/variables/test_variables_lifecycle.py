@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from flowise_conformance.checks import (
-    expect, expect_equal, expect_in, expect_json, expect_not_in, expect_status, expect_type,
-)
+from flowise_conformance.checks import expect, expect_equal, expect_in, expect_not_in, expect_status
 from flowise_conformance.checks.schemas import expect_schema
-from flowise_conformance.ids import item_path
+from flowise_conformance.crud import expect_created, expect_delete_result, expect_updated, path
 
 pytestmark = [pytest.mark.resource("variables"), pytest.mark.mutating]
 
@@ -20,17 +18,8 @@ def test_create_returns_the_variable_with_an_id(api, tracker, variable_fields):
     """POST /variables answers 200 with the stored static variable: a new id, the name, value and type sent."""
     body = variable_fields()
     response = api.post("variables", json=body)
-    variable = tracker.track_response("variable", response, body["name"])
-    expect_status(response, 200)
-    expect_json(response)
-    expect_type(variable, dict, f"POST /variables must answer a JSON object, got {type(variable).__name__}",
-                response=response)
-    expect(isinstance(variable.get("id"), str) and variable["id"], f"no id in {variable!r}",
-           expected='isinstance(variable.get("id"), str) and variable["id"]', received=variable.get("id"),
-           response=response)
-    for field, sent in body.items():
-        expect_equal(variable.get(field), sent, f"{field}: answered {variable.get(field)!r}, sent {sent!r}",
-                     response=response)
+    tracker.track_response("variable", response, body["name"])
+    expect_created(response, body, "variable")
 
 
 @pytest.mark.level("SHOULD")
@@ -61,7 +50,7 @@ def test_runtime_variable_keeps_its_type(create_variable, listed_variables):
 @pytest.mark.level("MUST")
 def test_update_persists(api, variable, listed_variables):
     """PUT /variables/{id} changes the value, and GET /variables then lists the new value."""
-    response = api.put(item_path("variables", variable['id']), json={"value": "fc-changed"})
+    response = api.put(path("variable", variable["id"]), json={"value": "fc-changed"})
     expect_status(response, 200)
     listed = listed_variables()
     expect_in(variable["id"], listed, "updated variable not listed")
@@ -72,21 +61,15 @@ def test_update_persists(api, variable, listed_variables):
 @pytest.mark.level("SHOULD")
 def test_update_answers_the_updated_variable(api, variable):
     """PUT /variables/{id} answers 200 with the variable as it now is (the new value, the same id)."""
-    response = api.put(item_path("variables", variable['id']), json={"value": "fc-answered"})
-    expect_status(response, 200)
-    got = expect_json(response)
-    expect_type(got, dict, f"PUT /variables/{{id}} must answer a JSON object, got {type(got).__name__}",
-                response=response)
-    expect_equal(got.get("id"), variable["id"], f"PUT answered id {got.get('id')!r}, expected {variable['id']!r}",
-                 response=response)
-    expect_equal(got.get("value"), "fc-answered", f"PUT answered value {got.get('value')!r}", response=response)
+    response = api.put(path("variable", variable["id"]), json={"value": "fc-answered"})
+    expect_updated(response, "variable", variable["id"], {"value": "fc-answered"})
 
 
 @pytest.mark.level("MUST")
 def test_update_changes_only_the_fields_sent(api, create_variable, listed_variables):
     """PUT /variables/{id} with only a value keeps the name and the runtime type."""
     variable = create_variable(type="runtime", value="")
-    expect_status(api.put(item_path("variables", variable['id']), json={"value": "fc-only-this"}), 200)
+    expect_status(api.put(path("variable", variable["id"]), json={"value": "fc-only-this"}), 200)
     got = listed_variables().get(variable["id"])
     expect(got is not None, "updated variable not listed", expected='got is not None', received=got)
     expect_equal(got.get("name"), variable["name"], f"name {got.get('name')!r} after a PUT that did not send it")
@@ -96,7 +79,7 @@ def test_update_changes_only_the_fields_sent(api, create_variable, listed_variab
 @pytest.mark.level("SHOULD")
 def test_update_switches_the_type(api, variable, listed_variables):
     """PUT /variables/{id} with type runtime turns a static variable into a runtime one."""
-    expect_status(api.put(item_path("variables", variable['id']), json={"type": "runtime"}), 200)
+    expect_status(api.put(path("variable", variable["id"]), json={"type": "runtime"}), 200)
     got = listed_variables().get(variable["id"])
     expect(got is not None, "updated variable not listed", expected='got is not None', received=got)
     expect_equal(got.get("type"), "runtime", f"type {got.get('type')!r} after PUT {{type: runtime}}")
@@ -105,7 +88,7 @@ def test_update_switches_the_type(api, variable, listed_variables):
 @pytest.mark.level("MUST")
 def test_deleted_variable_is_not_listed(api, variable, listed_variables, tracker):
     """DELETE /variables/{id} answers 200, and GET /variables then no longer lists the variable."""
-    expect_status(api.delete(item_path("variables", variable['id'])), 200)
+    expect_status(api.delete(path("variable", variable["id"])), 200)
     listed = listed_variables()
     if variable["id"] not in listed:
         tracker.gone("variable", variable["id"])
@@ -115,6 +98,4 @@ def test_deleted_variable_is_not_listed(api, variable, listed_variables, tracker
 @pytest.mark.level("SHOULD")
 def test_delete_answers_a_delete_result(api, variable):
     """DELETE /variables/{id} answers the documented DeleteResult object ({affected, raw?})."""
-    response = api.delete(item_path("variables", variable['id']))
-    expect_status(response, 200)
-    expect_schema(expect_json(response), "DeleteResult", "DELETE /variables/{id} answer")
+    expect_delete_result(api.delete(path("variable", variable["id"])), "variable")
