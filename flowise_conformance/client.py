@@ -239,7 +239,7 @@ class FlowiseClient:
             if self.on_exchange:
                 self.on_exchange(exchange, None)
             raise TargetMisbehaved(reason) from None
-        except HarnessError as exc:  # refused by the run's safety guard (plugins/safety.py): never sent
+        except HarnessError as exc:  # refused by the run's safety guard (plugins/safety/): never sent
             exchange.error = f"not sent: {exc}"
             raise
         HEALTH.ok(origin)

@@ -11,7 +11,8 @@ import httpx
 import pytest
 import requests
 
-from flowise_conformance.plugins import safety
+from flowise_conformance.plugins.safety import guard as guard_mod
+from flowise_conformance.plugins.safety import transport
 from tests.lying_support import Lies, LyingServer
 from tests.safety_support import seed
 
@@ -25,14 +26,14 @@ def redirecting(tmp_path):
         seed(server)
         variable = next(i for (k, i) in server.dump() if k == "variable")
         server.lies = Lies(redirect_writes_to=f"/api/v1/variables/{variable}")
-        safety._GUARD = safety.Guard(server.base_url)
-        safety._install_patches()
+        guard_mod.set_guard(guard_mod.Guard(server.base_url))
+        transport.install_patches()
         try:
             server.raw_requests.clear()
             yield server, variable
         finally:
-            safety._remove_patches()
-            safety._GUARD = None
+            transport.remove_patches()
+            guard_mod.set_guard(None)
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
