@@ -192,7 +192,7 @@ def test_cleanup_does_not_delete_again_what_a_test_deleted(run_cli):
     assert "cleanup of assistant" not in result.stdout + result.stderr, result.stdout[-3000:]
 
 
-# ---- the private library APIs the safety package leans on, one adapter each: these fail when a library changes
+# ---- the private library APIs the harness leans on, one adapter each: these fail when a library changes
 
 
 def test_allure_file_logger_adapter_redacts_results(secret, tmp_path):
@@ -251,3 +251,21 @@ print(changed)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "[]", (
         f"Expected no library patched at import (changed: []) / Received {done.stdout.strip()} {done.stderr[-500:]}")
+
+
+def test_kept_body_adapter_serves_httpx_and_requests_reads():
+    """bodies.keep_body stores a body read by bodies.read_body where httpx and requests keep their own read."""
+    import requests
+
+    from flowise_conformance.bodies import keep_body, kept_body
+
+    body = b'{"id": "x1"}'
+    streamed = httpx.Response(200, stream=httpx.ByteStream(body))
+    raw = b"".join(streamed.iter_raw())
+    streamed.close()
+    keep_body(streamed, raw)
+    plain = requests.Response()
+    keep_body(plain, body)
+    seen = {"httpx.json": streamed.json(), "httpx kept": kept_body(streamed), "requests.json": plain.json()}
+    expected = {"httpx.json": {"id": "x1"}, "httpx kept": body, "requests.json": {"id": "x1"}}
+    assert seen == expected, f"Expected {expected} / Received {seen}"
