@@ -214,16 +214,16 @@ def test_allure_file_logger_adapter_redacts_results(secret, tmp_path):
         f"Expected the key redacted in the Allure result / Received {written[0][:200]}")
 
 
-def test_terminal_writer_adapter_redacts_output(secret):
-    """terminal.py wraps pytest's private TerminalWriter._file: what the writer prints carries no key."""
-    from _pytest._io import TerminalWriter
+def test_terminal_writer_adapter_redacts_output(secret, pytestconfig):
+    """terminal.py wraps pytest's private TerminalReporter._tw._file: what the reporter prints carries no key."""
+    from _pytest.terminal import TerminalReporter
 
     from flowise_conformance.plugins.safety.terminal import redact_terminal
 
     sink = io.StringIO()
-    writer = TerminalWriter(sink)
-    redact_terminal(writer)
-    writer.line(f"key={secret}")
+    reporter = TerminalReporter(pytestconfig, sink)
+    redact_terminal(reporter)
+    reporter.write_line(f"key={secret}")
     assert secret not in sink.getvalue() and redact_mod.REDACTED in sink.getvalue(), (
         f"Expected the key redacted on the terminal / Received {sink.getvalue()!r}")
 

@@ -6,7 +6,7 @@ patch must be in place before allure-pytest's pytest_configure registers its fil
 (pluggy binds the hook methods then): ``tryfirst`` here, undone in pytest_unconfigure, nothing
 at import. With no secret registered redaction changes nothing, so the patch is inert outside
 our runs. The private ``_report_item`` is used in ``_patch_report_item`` only (its self-test in
-tests/test_safety_adapters.py fails when allure-python-commons changes it).
+tests/test_safety_units.py fails when allure-python-commons changes it).
 """
 from __future__ import annotations
 

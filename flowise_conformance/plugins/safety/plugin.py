@@ -110,10 +110,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
         INTERRUPTS.hint = hint(run.journal)
     INTERRUPTS.install(config)
-    redact_terminal(getattr(config.pluginmanager.get_plugin("terminalreporter"), "_tw", None))
+    redact_terminal(config.pluginmanager.get_plugin("terminalreporter"))
     mine["guard"] = active
     if not config.pluginmanager.has_plugin("fc-safety-redact"):
         config.pluginmanager.register(RedactReports(), "fc-safety-redact")
+
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     mine = config.stash.get(_key, None)
