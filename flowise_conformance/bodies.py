@@ -11,6 +11,9 @@ does when brotli or zstandard is not installed.
 
     LayeredDecoder(content_encoding, limit)    .decode(raw) -> bytes; raises BodyTooLarge / BodyUndecodable
     read_body(chunks, content_encoding, ...)   the whole decoded body within limit and deadline
+    keep_body(response, body) / kept_body(response)   a body read here, kept on an httpx or requests
+                                               response as its own read would have (the one place
+                                               that touches their private ``_content``)
 """
 from __future__ import annotations
 
@@ -20,6 +23,23 @@ from typing import Callable, Iterable, Iterator
 
 ACCEPT_ENCODING = "gzip, deflate"
 STEP = 64 * 1024  # the most one layer inflates per call
+
+
+def keep_body(response: object, body: bytes) -> None:
+    """Private API adapter: store ``body`` where httpx's ``Response.read()`` / requests' ``.content`` would.
+
+    Then ``.content``, ``.text`` and ``.json()`` answer from it (tests/test_safety_units.py fails when
+    either library changes where it keeps a read body).
+    """
+    response._content = body  # type: ignore[attr-defined]
+    if hasattr(response, "_content_consumed"):  # requests
+        response._content_consumed = True  # type: ignore[attr-defined]
+
+
+def kept_body(response: object) -> bytes | None:
+    """The body an earlier reader kept on an httpx response (keep_body or its own read), else None."""
+    body = getattr(response, "_content", None)
+    return body if isinstance(body, bytes) else None
 
 
 class BodyError(Exception):

@@ -130,7 +130,7 @@ def suite_relative_args(pytest_args: list[str], suites: Path) -> list[str]:
 def _main_redacted(pytest: Any, argv: list[str], run_dir: Path, plugins: list[object]) -> int:
     """pytest.main with the key redacted from the terminal and, at the end, from the run's files.
 
-    Ctrl-C/SIGTERM during the run are handled by plugins/safety.py: the run stops, deletes what
+    Ctrl-C/SIGTERM during the run are handled by plugins/safety/: the run stops, deletes what
     it created (bounded), writes partial reports and pytest answers INTERRUPTED (exit 130 here).
     """
     import time

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from flowise_conformance.bodies import ACCEPT_ENCODING, BodyError, read_body
+from flowise_conformance.bodies import ACCEPT_ENCODING, BodyError, keep_body, kept_body, read_body
 from flowise_conformance.config import Target
 from flowise_conformance.errors import HarnessError
 from flowise_conformance.redact import REDACTED, excerpt, redact
@@ -239,7 +239,7 @@ class FlowiseClient:
             if self.on_exchange:
                 self.on_exchange(exchange, None)
             raise TargetMisbehaved(reason) from None
-        except HarnessError as exc:  # refused by the run's safety guard (plugins/safety.py): never sent
+        except HarnessError as exc:  # refused by the run's safety guard (plugins/safety/): never sent
             exchange.error = f"not sent: {exc}"
             raise
         HEALTH.ok(origin)
@@ -269,8 +269,8 @@ class FlowiseClient:
             raise
 
     def _read_within(self, response: httpx.Response, seconds: float) -> bytes:
-        already = getattr(response, "_content", None)
-        if response.is_stream_consumed and isinstance(already, bytes):
+        already = kept_body(response)
+        if response.is_stream_consumed and already is not None:
             return already  # read (bounded) by an earlier reader, e.g. the error-shape hook
         deadline = time.monotonic() + seconds
         try:
@@ -282,7 +282,7 @@ class FlowiseClient:
             raise TargetMisbehaved(_describe_transport_error(exc, response.request, self.target.timeouts)) from None
         finally:
             response.close()
-        response._content = content  # what Response.read() would have stored
+        keep_body(response, content)
         return content
 
     @contextmanager

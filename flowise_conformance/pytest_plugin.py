@@ -32,7 +32,8 @@ from flowise_conformance.tracker import Tracker, sweep
 
 # Further hook groups live in their own modules (one job each) and are registered here.
 pytest_plugins: list[str] = ["flowise_conformance.plugins.error_shape", "flowise_conformance.plugins.fuzz",
-                              "flowise_conformance.plugins.safety", "flowise_conformance.plugins.harness",
+                              "flowise_conformance.plugins.safety.allure", "flowise_conformance.plugins.safety.plugin",
+                              "flowise_conformance.plugins.harness",
                               "flowise_conformance.plugins.gating",
                               "flowise_conformance.plugins.terminal", "flowise_conformance.plugins.reporting",
                               "flowise_conformance.plugins.coverage"]

@@ -59,7 +59,7 @@ class Tracker:
     def track(self, kind: str, obj_id: str, name: str | None = None) -> None:
         """Journal an object a create answered. An id that cannot go into a URL raises ids.UnsafeId; one
         that was on the target before the run is not journaled (the sweep finds the real one by name)."""
-        from flowise_conformance.plugins.safety import guard
+        from flowise_conformance.plugins.safety.guard import guard
 
         path = delete_path(kind, obj_id)
         active = guard()

@@ -35,7 +35,7 @@ from flowise_conformance.run import run_tag
 
 Scope = dict[str, Any]
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-_LISTS = {"/api/v1/apikey", "/api/v1/credentials"}  # listed at the start of a run too (plugins/safety.EXTRA_LISTS)
+_LISTS = {"/api/v1/apikey", "/api/v1/credentials"}  # listed at the start of a run too (plugins/safety/inventory.EXTRA_LISTS)
 
 
 class RefServer:
@@ -56,7 +56,7 @@ class RefServer:
         self.redirect_to: str | None = None
         # with redirect_to: answer the start-of-run inventory (GETs of lists) until the first other request
         self.spare_inventory = False
-        from flowise_conformance.plugins.safety import collections
+        from flowise_conformance.plugins.safety.guard import collections
 
         self.collections = set(collections())  # POST to one of these creates an object
         self.created: list[tuple[str, str]] = []  # (collection, id) of every object created through the API

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from flowise_conformance.plugins.safety import READ_ONLY_REASON
+from flowise_conformance.plugins.safety.read_only import READ_ONLY_REASON
 from tests.safety_support import RefServer, cli_env
 
 KEY = "fc-checkout-key-6c1e0b"

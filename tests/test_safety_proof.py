@@ -12,7 +12,8 @@ import pytest
 
 from flowise_conformance.cleanup import clean
 from flowise_conformance.ids import UnsafeId, check_path, item_path, segment
-from flowise_conformance.plugins.safety import Guard, InventoryFailed, SafetyRefused, _foreign_ids
+from flowise_conformance.plugins.safety.guard import Guard, SafetyRefused
+from flowise_conformance.plugins.safety.inventory import InventoryFailed, foreign_ids
 from flowise_conformance.proof import ABSENT, OTHER, OURS, Reading
 from flowise_conformance.run import Journal
 
@@ -187,7 +188,7 @@ def test_an_inventory_list_that_fails_stops_the_run(answer, monkeypatch):
 
     monkeypatch.setattr(FlowiseClient, "get", get)
     with pytest.raises(InventoryFailed, match="GET /api/v1/variables"):
-        _foreign_ids(Target(base_url=BASE, api_key="k"))
+        foreign_ids(Target(base_url=BASE, api_key="k"))
 
 
 def test_an_inventory_accepts_404_only_where_the_run_never_writes(monkeypatch):
@@ -201,4 +202,4 @@ def test_an_inventory_accepts_404_only_where_the_run_never_writes(monkeypatch):
         return httpx.Response(200, json=[{"id": f"{path.rsplit('/', 1)[-1]}-1"}])
 
     monkeypatch.setattr(FlowiseClient, "get", get)
-    assert "tools-1" in _foreign_ids(Target(base_url=BASE, api_key="k"))
+    assert "tools-1" in foreign_ids(Target(base_url=BASE, api_key="k"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from flowise_conformance.plugins.safety import READ_ONLY_REASON
+from flowise_conformance.plugins.safety.read_only import READ_ONLY_REASON
 from tests.safety_support import RefServer, cli_env, finish, seed, start_cli, start_cli_on_suites
 
 KEY = "fc-read-only-key-5e2b71"

@@ -11,7 +11,8 @@ import httpx
 import pytest
 import requests
 
-from flowise_conformance.plugins import safety
+from flowise_conformance.plugins.safety import guard as guard_mod
+from flowise_conformance.plugins.safety import transport
 from tests.lying_support import Lies, LyingServer
 from tests.safety_support import seed
 
@@ -25,14 +26,14 @@ def redirecting(tmp_path):
         seed(server)
         variable = next(i for (k, i) in server.dump() if k == "variable")
         server.lies = Lies(redirect_writes_to=f"/api/v1/variables/{variable}")
-        safety._GUARD = safety.Guard(server.base_url)
-        safety._install_patches()
+        guard_mod.set_guard(guard_mod.Guard(server.base_url))
+        transport.install_patches()
         try:
             server.raw_requests.clear()
             yield server, variable
         finally:
-            safety._remove_patches()
-            safety._GUARD = None
+            transport.remove_patches()
+            guard_mod.set_guard(None)
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
@@ -57,6 +58,37 @@ def test_httpx_does_not_follow_a_redirected_write_even_when_told_to(redirecting,
     assert response.status_code == 307, f"Expected: the 307 itself\nReceived: {response.status_code}"
     assert [p for _, p in server.raw_requests] == ["/api/v1/variables/fc-not-there"], \
         f"Expected: one {method}, to the URL sent\nReceived: {server.raw_requests}"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_async_httpx_does_not_follow_a_redirected_write_even_when_told_to(redirecting, method):
+    """The same for httpx.AsyncClient (its patched send once called itself: a RecursionError on every write)."""
+    import asyncio
+
+    server, variable = redirecting
+
+    async def send() -> httpx.Response:
+        async with httpx.AsyncClient(follow_redirects=True, timeout=10, trust_env=False) as client:
+            return await client.request(method, f"{server.base_url}/api/v1/variables/fc-not-there",
+                                        headers={"Authorization": f"Bearer {KEY}"})
+
+    response = asyncio.run(asyncio.wait_for(send(), 20))
+    assert response.status_code == 307, f"Expected: the 307 itself\nReceived: {response.status_code}"
+    assert [p for _, p in server.raw_requests] == ["/api/v1/variables/fc-not-there"], \
+        f"Expected: one {method}, to the URL sent\nReceived: {server.raw_requests}"
+
+
+def test_removing_the_patches_gives_httpx_and_requests_their_own_send_back():
+    """After a run the libraries are as they were (a pytest run inside a process leaves nothing patched)."""
+    before = httpx.Client.send, httpx.AsyncClient.send, requests.Session.send
+    transport.install_patches()
+    try:
+        patched = httpx.Client.send, httpx.AsyncClient.send, requests.Session.send
+    finally:
+        transport.remove_patches()
+    after = httpx.Client.send, httpx.AsyncClient.send, requests.Session.send
+    assert all(p is not b for p, b in zip(patched, before)), "Expected: install_patches patches all three sends"
+    assert after == before, f"Expected: the original sends back\nReceived: {after} (before: {before})"
 
 
 def test_a_redirected_read_is_still_followed_when_asked(redirecting):

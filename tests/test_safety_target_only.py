@@ -13,7 +13,8 @@ import pytest
 
 from flowise_conformance.client import FlowiseClient
 from flowise_conformance.config import Target
-from flowise_conformance.plugins import safety
+from flowise_conformance.plugins.safety import guard as guard_mod
+from flowise_conformance.plugins.safety import node, transport
 from tests.safety_support import RefServer, cli_env, finish, start_cli
 
 KEY = "fc-target-only-key-61f0a9"
@@ -72,14 +73,15 @@ def test_full_run_against_a_redirecting_server_sends_nothing_to_the_redirect_tar
 @pytest.fixture
 def guard_on(tmp_path):  # noqa: ANN201
     """The safety guard of a suites session, installed in this process for one test."""
-    def install(base_url: str, **kw: object) -> safety.Guard:
-        safety._GUARD = safety.Guard(base_url, **kw)  # type: ignore[arg-type]
-        safety._install_patches()
-        return safety._GUARD
+    def install(base_url: str, **kw: object) -> guard_mod.Guard:
+        active = guard_mod.Guard(base_url, **kw)  # type: ignore[arg-type]
+        guard_mod.set_guard(active)
+        transport.install_patches()
+        return active
 
     yield install
-    safety._GUARD = None
-    safety._remove_patches()
+    guard_mod.set_guard(None)
+    transport.remove_patches()
 
 
 def test_our_client_never_follows_a_redirect(tmp_path):
@@ -103,13 +105,13 @@ def test_guard_refuses_a_redirect_that_another_library_would_follow(tmp_path, gu
         server.redirect_to = elsewhere.base_url
         guard = guard_on(server.base_url)
         with httpx.Client(follow_redirects=True, trust_env=False, timeout=5) as http:
-            with pytest.raises(safety.SafetyRefused, match="to the target"):
+            with pytest.raises(guard_mod.SafetyRefused, match="to the target"):
                 http.get(f"{server.base_url}/api/v1/chatflows")
         session = requests.Session()
         session.trust_env = False
-        with pytest.raises(safety.SafetyRefused, match="to the target"):
+        with pytest.raises(guard_mod.SafetyRefused, match="to the target"):
             session.get(f"{server.base_url}/api/v1/tools", timeout=5)
-        with pytest.raises(safety.SafetyRefused):
+        with pytest.raises(guard_mod.SafetyRefused):
             session.get(f"{elsewhere.base_url}/api/v1/ping", timeout=5)
         found = list(guard.violations)
     assert elsewhere.connections == 0
@@ -121,9 +123,9 @@ def test_guard_lets_an_allowed_loopback_origin_through(tmp_path, guard_on):
     with RefServer(tmp_path, KEY) as target, RefServer(tmp_path, KEY) as other:
         guard_on(target.base_url)
         with httpx.Client(trust_env=False, timeout=5) as http:
-            with pytest.raises(safety.SafetyRefused):
+            with pytest.raises(guard_mod.SafetyRefused):
                 http.get(f"{other.base_url}/api/v1/ping")
-            safety.allow_origin(other.base_url)
+            guard_mod.allow_origin(other.base_url)
             assert http.get(f"{other.base_url}/api/v1/ping").status_code == 200
     assert other.requests == [("GET", "/api/v1/ping")]
 
@@ -144,7 +146,7 @@ def test_node_processes_of_the_run_do_not_follow_redirects_either(tmp_path):
         followed = elsewhere.connections
         guard_file = tmp_path / "guard.json"
         guard_file.write_text(json.dumps({"origins": [server.base_url], "readOnly": False, "foreign": []}))
-        env = {**os.environ, "NODE_OPTIONS": f'--require "{safety.NODE_GUARD}"', safety.ENV_NODE_GUARD: str(guard_file)}
+        env = {**os.environ, "NODE_OPTIONS": f'--require "{node.NODE_GUARD}"', node.ENV_NODE_GUARD: str(guard_file)}
         guarded = subprocess.run(["node", "-e", script, url], capture_output=True, text=True, timeout=30, env=env)
         direct = subprocess.run(["node", "-e", script, f"{elsewhere.base_url}/x"], capture_output=True, text=True,
                                 timeout=30, env=env)

@@ -10,7 +10,7 @@ import pytest
 
 from flowise_conformance import redact as redact_mod
 from flowise_conformance.cleanup import clean, outstanding_items
-from flowise_conformance.plugins.safety import Guard, SafetyRefused
+from flowise_conformance.plugins.safety.guard import Guard, SafetyRefused
 from flowise_conformance.run import Journal, RunScope, set_current_run
 from flowise_conformance.tracker import journal_created
 
@@ -190,3 +190,82 @@ def test_cleanup_does_not_delete_again_what_a_test_deleted(run_cli):
     assert outcomes["assistants/test_assistants_lifecycle.py::test_deleted_assistant_is_not_listed"] == "passed"
     assert "may be left" not in result.stdout + result.stderr, result.stdout[-3000:]
     assert "cleanup of assistant" not in result.stdout + result.stderr, result.stdout[-3000:]
+
+
+# ---- the private library APIs the harness leans on, one adapter each: these fail when a library changes
+
+
+def test_allure_file_logger_adapter_redacts_results(secret, tmp_path):
+    """allure.py replaces the private AllureFileLogger._report_item: a result it writes carries no key."""
+    from allure_commons.logger import AllureFileLogger
+    from allure_commons.model2 import TestResult
+
+    from flowise_conformance.plugins.safety.allure import patch_allure, unpatch_allure
+
+    logger = AllureFileLogger(tmp_path)
+    patch_allure()
+    try:
+        logger.report_result(TestResult(uuid="u1", name=f"sends {secret}"))
+    finally:
+        unpatch_allure()
+    written = [p.read_text() for p in tmp_path.glob("*-result.json")]
+    assert len(written) == 1, f"Expected one Allure result file / Received {sorted(p.name for p in tmp_path.iterdir())}"
+    assert secret not in written[0] and redact_mod.REDACTED in written[0], (
+        f"Expected the key redacted in the Allure result / Received {written[0][:200]}")
+
+
+def test_terminal_writer_adapter_redacts_output(secret, pytestconfig):
+    """terminal.py wraps pytest's private TerminalReporter._tw._file: what the reporter prints carries no key."""
+    from _pytest.terminal import TerminalReporter
+
+    from flowise_conformance.plugins.safety.terminal import redact_terminal
+
+    sink = io.StringIO()
+    reporter = TerminalReporter(pytestconfig, sink)
+    redact_terminal(reporter)
+    reporter.write_line(f"key={secret}")
+    assert secret not in sink.getvalue() and redact_mod.REDACTED in sink.getvalue(), (
+        f"Expected the key redacted on the terminal / Received {sink.getvalue()!r}")
+
+
+def test_importing_the_safety_plugin_patches_nothing():
+    """Patches are switched on in pytest_configure only: importing every safety module leaves the libraries as
+    they were (in a fresh interpreter, so this session's own plugin does not count)."""
+    import subprocess
+    import sys
+
+    probe = """
+import importlib, logging, pkgutil, signal
+import httpx, requests
+from allure_commons.logger import AllureFileLogger
+seen = lambda: (httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request, httpx.Client.send,
+                requests.Session.send, requests.adapters.HTTPAdapter.send, AllureFileLogger.__dict__.copy(),
+                logging.getLogRecordFactory(), signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
+before = seen()
+package = importlib.import_module("flowise_conformance.plugins.safety")
+for info in pkgutil.walk_packages(getattr(package, "__path__", []), package.__name__ + "."):
+    importlib.import_module(info.name)
+changed = [i for i, (a, b) in enumerate(zip(before, seen())) if a != b]
+print(changed)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", (
+        f"Expected no library patched at import (changed: []) / Received {done.stdout.strip()} {done.stderr[-500:]}")
+
+
+def test_kept_body_adapter_serves_httpx_and_requests_reads():
+    """bodies.keep_body stores a body read by bodies.read_body where httpx and requests keep their own read."""
+    import requests
+
+    from flowise_conformance.bodies import keep_body, kept_body
+
+    body = b'{"id": "x1"}'
+    streamed = httpx.Response(200, stream=httpx.ByteStream(body))
+    raw = b"".join(streamed.iter_raw())
+    streamed.close()
+    keep_body(streamed, raw)
+    plain = requests.Response()
+    keep_body(plain, body)
+    seen = {"httpx.json": streamed.json(), "httpx kept": kept_body(streamed), "requests.json": plain.json()}
+    expected = {"httpx.json": {"id": "x1"}, "httpx kept": body, "requests.json": {"id": "x1"}}
+    assert seen == expected, f"Expected {expected} / Received {seen}"

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import requests
 import urllib3
 
-from flowise_conformance.bodies import ACCEPT_ENCODING, BodyError, read_body
+from flowise_conformance.bodies import ACCEPT_ENCODING, BodyError, keep_body, read_body
 from flowise_conformance.client import HEALTH, MAX_BODY, TargetMisbehaved
 
 READ_SIZE = 65536
@@ -67,8 +67,7 @@ class BoundedSession(requests.Session):
             raise TargetMisbehaved(f"the answer to {where} {exc}") from None
         finally:
             response.close()
-        response._content = content  # what Response.content would have stored
-        response._content_consumed = True
+        keep_body(response, content)
 
 
 def _is_event_stream(response: requests.Response) -> bool:

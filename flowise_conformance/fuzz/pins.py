@@ -93,14 +93,14 @@ VECTOR_FLOW = json.dumps({
 def journal_created(tracker: Tracker, kind: str, obj_id: str, name: str | None, url: str) -> None:
     """Journal an object a create just made, and have the tracker delete it.
 
-    For this client (httpx, non-streamed) the run's transport guard (plugins/safety.py) journals
+    For this client (httpx, non-streamed) the run's transport guard (plugins/safety/) journals
     every create answer as it is read; then the tracker only takes it over for deletion (one
     journal write, not two). Without the guard the tracker journals it here, before anything else.
     """
     try:
-        from flowise_conformance.plugins import safety
+        from flowise_conformance.plugins.safety.guard import guard as active_guard
 
-        guard = safety.guard()
+        guard = active_guard()
     except ImportError:  # pragma: no cover - the plugin ships with the package
         guard = None
     if guard is not None and guard.journal_to is not None and guard.created_kind("POST", url) == kind:

@@ -329,7 +329,7 @@ def after_call(context: Any, case: Any, response: Any) -> None:
     if kind and isinstance(body.get("id"), str):
         name = body.get("name") if isinstance(body.get("name"), str) else None
         # journaled before anything else happens (schemathesis reads answers as streams, which the
-        # transport guard of plugins/safety.py does not journal, so this is the only record)
+        # transport guard of plugins/safety/ does not journal, so this is the only record)
         rt.tracker.track(kind, body["id"], name)
         rt.ownership.own(body["id"])
         if rt.factory is not None:

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from flowise_conformance.bodies import BodyError, read_body
+from flowise_conformance.bodies import BodyError, keep_body, read_body
 from flowise_conformance.checks.core import ConformanceFailure
 from flowise_conformance.checks.error_shape import error_shape_problem, operation_label
 from flowise_conformance.client import Exchange, FlowiseClient
@@ -89,7 +89,7 @@ def _read_streamed(response: httpx.Response) -> tuple[bytes | None, str | None]:
         return None, f"the error body {exc}"
     except httpx.HTTPError as exc:
         return None, f"the error body could not be read ({type(exc).__name__}: {exc})"
-    response._content = body  # what Response.read() stores, so the test can still read it
+    keep_body(response, body)  # so the test can still read it
     return body, None
 
 

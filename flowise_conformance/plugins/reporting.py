@@ -235,7 +235,7 @@ def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> N
 
 
 def _interrupted(state: dict[str, Any]) -> bool:
-    from flowise_conformance.plugins.safety import signal_received
+    from flowise_conformance.plugins.safety.interrupts import signal_received
 
     return bool(state.get("keyboard_interrupt")) or signal_received()
 

@@ -81,7 +81,8 @@ EMPTY_LIST = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Leng
 
 
 def _inventory_paths() -> frozenset[str]:
-    from flowise_conformance.plugins.safety import EXTRA_LISTS, collections
+    from flowise_conformance.plugins.safety.guard import collections
+    from flowise_conformance.plugins.safety.inventory import EXTRA_LISTS
 
     return frozenset(list(collections()) + list(EXTRA_LISTS.values()))
 

@@ -1,4 +1,4 @@
-// The safety guard of plugins/safety.py for Node processes a run starts (e.g. the official JS SDK).
+// The safety guard of plugins/safety/guard.py for Node processes a run starts (e.g. the official JS SDK).
 //
 // Preloaded through NODE_OPTIONS="--require <this file>" while suites run; FC_FETCH_GUARD names a
 // JSON file {"origins": [base URLs], "readOnly": bool, "foreign": [ids]}. The global fetch then
