@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 
 import pytest
 

@@ -10,7 +10,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from urllib.parse import quote
 
 from flowise_conformance.redact import PIECE, REDACTED
