@@ -27,7 +27,7 @@ from tests.safety_support import RefServer, cli_env
 ALLOWED_FC_ENV = {
     "FC_REFERENCE_API_KEY": "embedded.py: the child reference server's key, kept off its command line",
     "FC_SDK_API_KEY": "clients/js_sdk.py: the Node child's key, kept off its command line",
-    "FC_FETCH_GUARD": "plugins/safety.py: the Node children's fetch-guard rules file (NODE_OPTIONS preload)",
+    "FC_FETCH_GUARD": "plugins/safety/node.py: the Node children's fetch-guard rules file (NODE_OPTIONS preload)",
     "FC_FUZZ_SEED": "fuzz/settings.py: user input for fuzz modules run without the plugin",
     "FC_FUZZ_EXAMPLES": "fuzz/settings.py: as FC_FUZZ_SEED",
     "FC_FUZZ_DEEP": "fuzz/settings.py: as FC_FUZZ_SEED",
@@ -38,7 +38,7 @@ ALLOWED_ENV_WRITES = {
     ("cli.py", "update"): "restores the environment the plugins changed for their child processes",
     ("hypothesis_cache.py", "item"): "HYPOTHESIS_STORAGE_DIRECTORY: Hypothesis's own setting, read by Hypothesis itself",
     ("fuzz/settings.py", "item"): "FC_FUZZ_*: the fallback for fuzz modules run without the plugin",
-    ("plugins/safety.py", "item"): "NODE_OPTIONS and FC_FETCH_GUARD: read by Node children, which get no workerinput",
+    ("plugins/safety/node.py", "item"): "NODE_OPTIONS and FC_FETCH_GUARD: read by Node children, which get no workerinput",
 }
 KEY = "fc-run-context-key-5c1d77"
 VERSION = "3.1.4-fc-test"
