@@ -211,15 +211,18 @@ def toy_tree(root: Path) -> Path:
 
 
 def _serve(tree: Path, ready: Path) -> tuple[subprocess.Popen[str], str]:
+    """`flowise-conformance serve` on the toy tree (its output to a file: an unread pipe could fill)."""
     env = cli_env(KEY, **{paths.TREE_ENV: str(tree)})
-    proc = subprocess.Popen([sys.executable, "-m", "flowise_conformance", "serve", "--port", "0", "--api-key", KEY,
-                             "--ready-file", str(ready)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    log = ready.with_suffix(".log")
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "flowise_conformance", "serve", "--port", "0", "--api-key", KEY,
+                                 "--ready-file", str(ready)], env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while not ready.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise AssertionError(f"Expected the toy reference server to start / Received {proc.communicate()[1][-2000:]}")
+            proc.wait(timeout=10)
+            raise AssertionError(f"Expected the toy reference server to start / Received {log.read_text()[-2000:]}")
         time.sleep(0.05)
     return proc, ready.read_text().strip()
 
@@ -235,11 +238,11 @@ def test_a_toy_resource_is_guarded_cleaned_in_the_auth_matrix_fuzzed_and_covered
             env = cli_env(KEY, FC_TEST_FOREIGN_GADGET=seeded["id"], **{paths.TREE_ENV: str(tree)})
             proc = start_cli(["run", "--base-url", base_url, "--report-dir", str(tmp_path / "reports"), "--run-id",
                               RUN_ID, "-k", "gadget", "-p", "no:xdist", "--fuzz-examples", "1"], tmp_path / "cwd", env)
-            code, out, err = finish(proc, timeout=240)
+            code, out, err = finish(proc, timeout=120)
             left = http.get("/api/v1/gadgets").json()
     finally:
         server.terminate()
-        server.communicate(timeout=10)
+        server.wait(timeout=10)
     run_dir = tmp_path / "reports" / RUN_ID
     tests = {t["id"]: t for t in json.loads((run_dir / "summary.json").read_text())["tests"]}
     outcomes = {test_id: t["outcome"] for test_id, t in tests.items()}
@@ -255,7 +258,7 @@ def test_a_toy_resource_is_guarded_cleaned_in_the_auth_matrix_fuzzed_and_covered
             f"Expected {name} refused by the guard / Received {test.get('outcome')}: {test.get('message')}\n{context}")
     assert left == [seeded], f"Expected only the user's gadget left, unchanged: {[seeded]} / Received {left}"
     for op_id, label in OPERATIONS.items():
-        matrix = [i for i, o in outcomes.items() if i.startswith("contracts/test_auth_matrix.py::") and f"[{op_id}]" in i]
+        matrix = [i for i in outcomes if i.startswith("contracts/test_auth_matrix.py::") and f"[{op_id}]" in i]
         assert matrix and all(outcomes[i] == "passed" for i in matrix), (
             f"Expected passed auth-matrix items for {op_id} / Received {[(i, outcomes[i]) for i in matrix]}\n{context}")
         fuzz = outcomes.get(f"fuzz/test_fuzz_operations.py::test_operation_conforms[{label}]")
@@ -263,3 +266,16 @@ def test_a_toy_resource_is_guarded_cleaned_in_the_auth_matrix_fuzzed_and_covered
     exercised = set(json.loads((run_dir / "coverage.json").read_text())["exercised"])
     assert set(OPERATIONS) <= exercised, (f"Expected the gadget operations exercised / Received missing "
                                           f"{sorted(set(OPERATIONS) - exercised)}")
+
+
+def test_a_tree_replaces_only_what_it_has(tmp_path, monkeypatch):
+    """A tree with only spec/ and reference/ moves the spec and adds a module; the suites stay the shipped ones."""
+    shipped_suites = paths.suites_dir()
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "gadgets.py").write_text("routes = []\n")
+    monkeypatch.setenv(paths.TREE_ENV, str(tmp_path))
+    got = (paths.spec_file(), paths.suites_dir(), paths.extra_reference_modules())
+    tree = tmp_path.resolve()
+    expected = (tree / "spec" / "openapi.yaml", shipped_suites, [tree / "reference" / "gadgets.py"])
+    assert got == expected, f"Expected {expected} / Received {got}"
