@@ -1,6 +1,14 @@
-"""Where the shipped spec and suites are: inside the wheel, or at the root of a checkout."""
+"""Where the shipped spec and suites are: inside the wheel, or at the root of a checkout.
+
+``FLOWISE_CONFORMANCE_TREE=<dir>`` puts another tree in front of both, for self-tests that add a
+resource (tests/test_toy_resource.py): its ``spec/``, ``suites/`` and ``expectations/``, where
+present, replace the shipped ones, and each ``reference/*.py`` is one more reference module
+(``extra_reference_modules``). A variable, not a CLI option, because every process of a run must
+see the same tree (the CLI, the ``serve`` server, xdist workers) and because users never need it.
+"""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -8,10 +16,17 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 _BUNDLE = PACKAGE_DIR / "_bundle"
 _CHECKOUT = PACKAGE_DIR.parent
 SUITES_FLAG = "FLOWISE_CONFORMANCE_SUITES"  # set by suites/conftest.py: its directory is a suites root
+TREE_ENV = "FLOWISE_CONFORMANCE_TREE"  # another tree in front of the shipped one (self-tests)
+
+
+def _tree() -> Path | None:
+    value = os.environ.get(TREE_ENV)
+    return Path(value).resolve() if value else None
 
 
 def _pick(name: str) -> Path:
-    for base in (_BUNDLE, _CHECKOUT):
+    tree = _tree()
+    for base in (*([tree] if tree else []), _BUNDLE, _CHECKOUT):
         candidate = base / name
         if candidate.is_dir():
             return candidate
@@ -28,6 +43,12 @@ def spec_dir() -> Path:
 
 def spec_file() -> Path:
     return spec_dir() / "openapi.yaml"
+
+
+def extra_reference_modules() -> list[Path]:
+    """The reference modules of the ``FLOWISE_CONFORMANCE_TREE`` tree (``reference/*.py``), sorted; none without it."""
+    tree = _tree()
+    return sorted((tree / "reference").glob("*.py")) if tree and (tree / "reference").is_dir() else []
 
 
 def expectations_dir() -> Path:

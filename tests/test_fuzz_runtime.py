@@ -245,3 +245,11 @@ def test_an_object_never_deleted_is_reported_when_cleanup_fails(rt):
     runtime.before_call(None, case("GET /api/v1/tools/{id}", path={"id": _pinned_value_for("path.id")}), {})
     rt.tracker.delete = lambda kind, obj_id: [f"cleanup of {kind} {obj_id}: DELETE answered 500"]
     assert len(rt.end()) == 1
+
+
+def test_named_writes_are_derived_from_the_registry():
+    """The creates and updates whose generated name gets the run's prefix are those the hand list named before."""
+    before = {"createChatflow", "updateChatflow", "createTool", "updateTool", "createVariable", "updateVariable",
+              "createDocumentStore", "updateDocumentStore"}
+    got = set(runtime.named_writes())
+    assert got == before, f"Expected {sorted(before)} / Received {sorted(got)}"

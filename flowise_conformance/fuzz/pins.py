@@ -19,6 +19,7 @@ import uuid
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, Callable
 
 from flowise_conformance.client import FlowiseClient, json_or_none
@@ -109,6 +110,55 @@ def journal_created(tracker: Tracker, kind: str, obj_id: str, name: str | None, 
         tracker.track(kind, obj_id, name)
 
 
+def create_body(kind: str, name: str) -> dict[str, Any]:
+    """A valid create body of an owned kind, from its create operation's JSON request schema: every required
+    property, ``name`` set to the run's ``name`` (proof.py finds it there), the others a value the schema
+    itself gives (const, enum, default, examples) or the smallest of their type. Checked against the schema
+    with jsonschema; a kind the rule cannot serve (no ``name``, a constraint it does not meet) raises
+    HarnessError: give it a ``Factory`` method. Own code: a schema-driven generator (hypothesis) makes
+    random bodies, and this needs one fixed, valid, named one."""
+    import jsonschema
+
+    from flowise_conformance.spec_model import by_id
+
+    operation = by_id()[owned()[kind].create_operation]
+    schema = _plain(operation.request_body.get("application/json") or {})
+    if "name" not in (schema.get("properties") or {}):
+        raise HarnessError(f"fuzz setup: the create schema of {kind!r} has no 'name' to prove an object the run's; "
+                           f"write Factory.{kind}")
+    body = {key: _smallest(prop) for key, prop in schema["properties"].items() if key in schema.get("required", ())}
+    body["name"] = name
+    try:
+        jsonschema.validate(body, schema)
+    except jsonschema.ValidationError as exc:
+        raise HarnessError(f"fuzz setup: no valid create body of {kind!r} from its schema ({exc.message}); "
+                           f"write Factory.{kind}") from None
+    return body
+
+
+def _plain(value: Any) -> Any:
+    """The spec model's read-only mappings and tuples as dicts and lists (for jsonschema)."""
+    if isinstance(value, (dict, MappingProxyType)):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _smallest(schema: dict[str, Any]) -> Any:
+    """A value the schema names (const, enum, default, examples), else the smallest of its type."""
+    for key in ("const", "default"):
+        if key in schema:
+            return schema[key]
+    for key in ("enum", "examples"):
+        if schema.get(key):
+            return schema[key][0]
+    kind = schema.get("type")
+    kind = next((t for t in kind if t != "null"), "null") if isinstance(kind, list) else kind
+    return {"string": "f" * max(1, schema.get("minLength", 1)), "integer": schema.get("minimum", 0),
+            "number": schema.get("minimum", 0), "boolean": False, "array": [], "object": {}, "null": None}.get(kind, "f")
+
+
 def pinned(value: Any, name: str) -> bool:
     """Whether a case whose generated ``name`` is ``value`` gets an owned id (deterministic)."""
     raw = json.dumps(value, sort_keys=True, default=str).encode()
@@ -138,7 +188,9 @@ class Factory:
         self.made.append((kind, created["id"]))
         return created
 
+    # Hand-written makers, each where the spec's create schema is not enough (make() falls back to create_body()):
     def chatflow(self, **fields: Any) -> dict[str, Any]:
+        """flowData is a flow graph in a string: only a working flow (no LLM) lets a prediction answer."""
         name = self.new_name("fuzz-chatflow")
         body = {"name": name, "flowData": direct_reply_agentflow(), "type": "AGENTFLOW"}
         body.update(fields)
@@ -161,6 +213,7 @@ class Factory:
         return {**answer, "chatflowid": flow["id"]}
 
     def feedback(self) -> dict[str, Any]:
+        """Not an owned kind: a rating of an owned message, made through its chatflow's path."""
         message = self.message()
         response = self.api.post(item_path("feedback", message["chatflowid"]),
                                  json={"messageId": message["chatMessageId"], "rating": "THUMBS_UP"})
@@ -171,30 +224,33 @@ class Factory:
         return {**created, "chatflowid": message["chatflowid"]}
 
     def assistant(self) -> dict[str, Any]:
+        """The name lives inside ``details``, a JSON text, where a schema-made body cannot put it."""
         name = self.new_name("fuzz-assistant")
         body = {"type": "CUSTOM", "credential": str(uuid.uuid4()),
                 "details": json.dumps({"name": name, "description": "flowise-conformance fuzz", "instruction": "Be brief."})}
         return self._create("assistant", body, name)
 
-    def document_store(self) -> dict[str, Any]:
-        name = self.new_name("fuzz-store")
-        return self._create("document_store", {"name": name, "description": "fuzz"}, name)
-
     def tool(self) -> dict[str, Any]:
+        """Flowise uses a tool's name as a function name: an identifier (fc_<tag>_), which the schema does not say."""
         name = self.new_name("fuzz-tool").replace("-", "_")
         body = {"name": name, "description": "flowise-conformance fuzz", "color": "linear-gradient(rgb(1,2,3), rgb(4,5,6))",
                 "schema": "[]", "func": "return 1;"}
         return self._create("tool", body, name)
 
     def variable(self) -> dict[str, Any]:
+        """Flowise reads a variable as ``$vars.<name>``: an identifier name (fc_<tag>_), which the schema does not say."""
         name = self.new_name("fuzz-var").replace("-", "_")
         return self._create("variable", {"name": name, "value": "fuzz", "type": "static"}, name)
 
     def make(self, kind: str) -> dict[str, Any]:
+        """An object of ``kind``: its hand-written maker above, else one made from the spec (create_body)."""
         maker = getattr(self, kind, None)
-        if kind.startswith("_") or kind in ("make", "cleanup") or not callable(maker):
+        if not kind.startswith("_") and kind not in ("make", "cleanup", "create_body") and callable(maker):
+            return maker()
+        if kind not in owned():
             raise HarnessError(f"fuzz setup: no factory for {kind!r}")
-        return maker()
+        name = self.new_name(f"fuzz-{kind.replace('_', '-')}")
+        return self._create(kind, create_body(kind, name), name)
 
     def cleanup(self) -> list[str]:
         """Delete what the scope made; return what could not be deleted.

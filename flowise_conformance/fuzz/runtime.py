@@ -11,7 +11,7 @@ coverage phases, for the stateful machine, and for the re-sent requests of check
   2. shaping: values a schema cannot describe are made consistent (a pinned feedback's chatId;
      the loader and splitter names of a document-store preview, for valid cases only; in the
      stateful conversations, a created chatflow is one that can answer without an LLM);
-  3. names: a non-empty generated ``name`` is prefixed with the run's tag;
+  3. names: a non-empty generated ``name`` of a create or update (``named_writes()``) is prefixed with the run's tag;
   4. safety: assistants are only ever sent as type CUSTOM (any other type makes real Flowise
      call the OpenAI API), and every foreign uuid in the path or body becomes a stand-in.
 After every call (``after_call``): an object a fuzzed create made is journaled at once with
@@ -25,6 +25,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 import requests
@@ -38,8 +39,6 @@ from flowise_conformance.spec_model import by_label
 from flowise_conformance.resources import owned
 from flowise_conformance.tracker import Tracker
 
-NAMED = {"createChatflow", "updateChatflow", "createTool", "updateTool", "createVariable", "updateVariable",
-         "createDocumentStore", "updateDocumentStore"}
 ASSISTANT_WRITES = {"createAssistant", "updateAssistant"}
 PLAIN_TEXT_LOADER = "plainText"
 CHARACTER_SPLITTER = "characterTextSplitter"
@@ -226,11 +225,22 @@ def _shape_preview(case: Any) -> None:
         splitter.update({"chunkSize": 20, "chunkOverlap": 0, "separator": "\n\n"})
 
 
+@lru_cache(maxsize=1)
+def named_writes() -> frozenset[str]:
+    """The creates and item updates of owned resources whose JSON body has a ``name``: the run's prefix goes
+    there, so that proof (proof.py) finds the objects they make the run's and cleanup deletes them."""
+    from flowise_conformance.spec_model import by_id
+
+    writes = [op_id for r in owned().values() for op_id in (r.create_operation, r.item_operations.get("put")) if op_id]
+    return frozenset(op_id for op_id in writes
+                     if "name" in (by_id()[op_id].request_body.get("application/json") or {}).get("properties", {}))
+
+
 def _tag_names(rt: Runtime, case: Any, op_id: str) -> None:
     body = case.body
     if not isinstance(body, dict):
         return
-    if op_id in NAMED and isinstance(body.get("name"), str) and body["name"]:
+    if op_id in named_writes() and isinstance(body.get("name"), str) and body["name"]:
         if not body["name"].startswith(rt.name_prefix):
             body["name"] = rt.name_prefix + body["name"]
     if op_id in ASSISTANT_WRITES and isinstance(body.get("details"), str):

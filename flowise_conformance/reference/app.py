@@ -18,9 +18,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import importlib
+import importlib.util
 import pkgutil
+import sys
 
 import flowise_conformance.reference as _package
+from flowise_conformance import paths
 from flowise_conformance.reference import auth
 from flowise_conformance.reference.faults import fault
 from flowise_conformance.reference.responses import ApiError, error_body
@@ -243,10 +246,21 @@ async def _drain() -> Message:
 
 
 def resource_modules() -> list:  # noqa: ANN201 - modules
-    """Every module of this package with a ``routes`` list: adding a resource is adding a file."""
+    """Every module of this package with a ``routes`` list: adding a resource is adding a file.
+    Then those of ``paths.extra_reference_modules()`` (a self-test's tree), imported from their files."""
     found = []
     for info in sorted(pkgutil.iter_modules(_package.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{_package.__name__}.{info.name}")
+        if isinstance(getattr(module, "routes", None), list):
+            found.append(module)
+    for file in paths.extra_reference_modules():
+        name = f"{_package.__name__}._extra_{file.stem}"
+        module = sys.modules.get(name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(name, file)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
         if isinstance(getattr(module, "routes", None), list):
             found.append(module)
     return found
