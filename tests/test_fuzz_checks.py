@@ -127,3 +127,24 @@ def test_error_answer_with_the_envelope_passes(stub, schema):
     _Stub.answer = (404, "application/json", json.dumps({"statusCode": 404, "success": False, "message": "m"}).encode())
     case = schema["/api/v1/chatflows/{id}"]["GET"].Case(path_parameters={"id": "x"})
     case.validate_response(case.call(base_url=stub), checks=[error_envelope])
+
+
+def test_the_private_schemathesis_helpers_the_multipart_guard_reuses_are_there():
+    """The multipart guard leans on five private schemathesis functions: all present in the installed release."""
+    from flowise_conformance.fuzz.checks import PRIVATE_FORM_HELPERS, schemathesis_form_helpers
+
+    module = schemathesis_form_helpers()
+    assert all(callable(getattr(module, name)) for name in PRIVATE_FORM_HELPERS)
+
+
+def test_a_schemathesis_without_one_of_them_fails_loudly(monkeypatch):
+    """A release that renames one is a harness error naming it, not a guard silently switched off."""
+    from schemathesis.specs.openapi import checks as st_checks
+
+    from flowise_conformance.errors import HarnessError
+    from flowise_conformance.fuzz.checks import schemathesis_form_helpers
+
+    monkeypatch.delattr(st_checks, "_sent_form_fields")
+    with pytest.raises(HarnessError) as raised:
+        schemathesis_form_helpers()
+    assert "_sent_form_fields" in str(raised.value), f"Expected the missing name\nReceived: {raised.value}"

@@ -50,6 +50,26 @@ def _schema_type(schema: Any) -> Any:
     return schema.get("type") if isinstance(schema, dict) else None
 
 
+# schemathesis 4.x private helpers the multipart guard below reuses (they read a form as the server does);
+# one place that names them, so a schemathesis release that renames one fails loudly here and in
+# tests/test_fuzz_checks.py instead of silently turning the guard off
+PRIVATE_FORM_HELPERS = ("_has_other_negated_location", "_sent_form_fields", "_get_openapi_schema",
+                        "_form_text_readings", "_has_errors_at")
+
+
+def schemathesis_form_helpers() -> Any:
+    """The module holding PRIVATE_FORM_HELPERS; raises HarnessError naming any that is gone."""
+    from schemathesis.specs.openapi import checks as st_checks
+
+    from flowise_conformance.errors import HarnessError
+
+    missing = [name for name in PRIVATE_FORM_HELPERS if not callable(getattr(st_checks, name, None))]
+    if missing:
+        raise HarnessError(f"this schemathesis ({schemathesis.__version__}) has no {', '.join(missing)} in "
+                           "schemathesis.specs.openapi.checks: the multipart guard of fuzz/checks.py needs updating")
+    return st_checks
+
+
 def multipart_negation_valid_as_sent(response: Any, case: Any) -> bool:
     """Whether an "invalid" multipart body is valid as the server receives it.
 
@@ -62,11 +82,11 @@ def multipart_negation_valid_as_sent(response: Any, case: Any) -> bool:
     meta = getattr(case, "meta", None)
     if meta is None or not meta.generation.mode.is_negative or not case.media_type:
         return False
+    st_checks = schemathesis_form_helpers()  # outside the try: a changed library must not pass as "in doubt"
     try:
         from schemathesis.core import media_types
         from schemathesis.core.jsonschema import make_validator
         from schemathesis.core.parameters import ParameterLocation
-        from schemathesis.specs.openapi import checks as st_checks
 
         if media_types.parse(case.media_type) != FORM_DATA or not isinstance(case.body, dict):
             return False
