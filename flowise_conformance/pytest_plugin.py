@@ -36,7 +36,8 @@ pytest_plugins: list[str] = ["flowise_conformance.plugins.error_shape", "flowise
                               "flowise_conformance.plugins.harness",
                               "flowise_conformance.plugins.gating",
                               "flowise_conformance.plugins.terminal", "flowise_conformance.plugins.reporting",
-                              "flowise_conformance.plugins.coverage"]
+                              "flowise_conformance.plugins.coverage",
+                              "flowise_conformance.plugins.outcome"]  # last: it imports the stages of the others
 
 MARKERS = {
     "resource(name)": "the API resource a test exercises (chatflows, prediction, ...)",
@@ -256,10 +257,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(f"unsupported: the target declares {', '.join(missing)} unsupported")
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+def transcript_stage(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Outcome stage (plugins/outcome.py): a failure gets its transcript; its text is redacted, paths shortened."""
     if report.failed and _clients:
         exchanges = failure_exchanges([e for c in _clients for e in c.transcript])
         if exchanges:

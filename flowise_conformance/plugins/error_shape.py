@@ -9,8 +9,8 @@ Design (kept deliberately small):
    ``checks.error_shape.error_shape_problem``; a streamed error answer is read first, up to
    1 MiB and 15 s, and kept on the response for the test. Requests made by fixtures during setup
    and teardown are not recorded.
-2. Reporting. After the call phase, in ``pytest_runtest_makereport`` (an inner wrapper, so
-   the transcript, redaction and xfail handling of the other hooks still apply), the
+2. Reporting. After the call phase, in ``error_shape_stage`` (a stage of plugins/outcome.py,
+   before the transcript, redaction and expectations stages, so those still apply), the
    violations become a failure of that test, titled ``Error shape:`` and naming each
    operation (spec operationId and path template) and status. A test that passed is turned
    into a failure with that message; a test that already failed for its own reason keeps its
@@ -136,12 +136,10 @@ def render(violations: list[Violation]) -> str:
     return f"{title}\n  Expected: {EXPECTED}\n  Received:\n{received}"
 
 
-@pytest.hookimpl(hookwrapper=True, trylast=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):  # noqa: ANN201
-    outcome = yield
+def error_shape_stage(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport) -> None:
+    """Outcome stage (plugins/outcome.py): the call's recorded violations fail the test or join its failure."""
     if call.when != "call" or not RECORDER.seen:
         return
-    report: pytest.TestReport = outcome.get_result()
     text = render(RECORDER.seen)
     RECORDER.seen.clear()
     if report.passed:

@@ -167,17 +167,15 @@ def _add_notes(item: pytest.Item, report: pytest.TestReport) -> None:
     report.longrepr = redact(f"{text}\n\n" + "\n".join(notes))
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+def fuzz_notes_stage(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Outcome stage (plugins/outcome.py): a failed fuzz item's report ends with how to repeat it."""
     if report.failed and _is_fuzz_item(item):
         _add_notes(item, report)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_exception_interact(node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
-    """schemathesis rewrites a failed item's report here (after makereport): keep the notes and redaction."""
+    """schemathesis rewrites a failed item's report here (after makereport): keep the notes and redaction (fuzz_notes_stage's)."""
     if isinstance(node, pytest.Item) and report.failed and _is_fuzz_item(node):
         _add_notes(node, report)
 

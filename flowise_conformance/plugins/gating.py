@@ -331,11 +331,8 @@ def _annotate(report: pytest.TestReport, text: str) -> None:
     report.sections.append(("expectation", text))
 
 
-# Not tryfirst: this wrapper must sit inside allure's (registered later, at configure) so that
-# allure sees the final outcome, and outside pytest_plugin's, which adds the transcript of a failure.
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    report: pytest.TestReport = yield
+def expectation_stage(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Outcome stage (plugins/outcome.py): a listed test's report compared with its entry (``_apply``)."""
     entry = item.stash.get(_entry_key, None)
     seen = item.stash.setdefault(_seen_key, {})
     if entry is not None:
@@ -347,6 +344,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 raise AssertionError(str(report.longrepr))
             except AssertionError as stale:
                 call.excinfo = pytest.ExceptionInfo.from_exception(stale)
+
+
+def outcome_stage(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Outcome stage (plugins/outcome.py): the test's ``fc_outcome`` so far; on the teardown report, for junit."""
+    seen = item.stash.setdefault(_seen_key, {})
     if report.failed:
         seen["outcome"] = Outcome.XPASSED.value if getattr(report, "fc_outcome", None) == Outcome.XPASSED.value else (
             Outcome.FAILED.value if report.when == "call" else Outcome.ERROR.value)
@@ -355,7 +357,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "teardown":
         # junit.xml writes the teardown report's properties
         report.user_properties = [*report.user_properties, ("fc_outcome", seen.get("outcome", Outcome.PASSED.value))]
-    return report
 
 
 def _apply(entry: Entry, report: pytest.TestReport, seen: dict[str, str], test_id: str) -> None:

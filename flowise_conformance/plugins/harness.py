@@ -57,10 +57,8 @@ def mark(report: pytest.TestReport, message: str) -> None:
                                                     else f"harness error: {message}")))
 
 
-@pytest.hookimpl(hookwrapper=True, trylast=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+def harness_error_stage(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Outcome stage (plugins/outcome.py): a call that raised a HarnessError becomes an error of the test."""
     if call.when != "call" or not report.failed or call.excinfo is None or PROPERTY in dict(report.user_properties):
         return
     if not _plugin_state(item.config).get("active"):

@@ -92,10 +92,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     allure.dynamic.parameter("case", item.name[item.name.index("[") + 1:-1])
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Attaches a failure's transcript to its allure result (inside allure's own wrapper, so it is still open)."""
-    report: pytest.TestReport = yield
+def allure_transcript_stage(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Outcome stage (plugins/outcome.py): a failure's transcript attached to its allure result (still open:
+    the pipeline's wrapper runs inside allure's)."""
     if _allure_on(item.config) and report.when != "teardown":
         transcript = _sections(report, "transcript")
         if transcript:
@@ -103,7 +102,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
             allure.attach(redact(transcript), name="transcript (API key redacted)",
                           attachment_type=allure.attachment_type.TEXT)
-    return report
 
 
 # ---------------------------------------------------------------- per-test results

@@ -2,9 +2,9 @@
 
 pytest_configure (trylast, once the run's target and context are known) takes the inventory,
 makes the guard, installs the transport patches, the Node fetch guard, log and terminal
-redaction and the signal handlers; pytest_unconfigure undoes each. The hooks in between turn a
-refusal into a harness error, keep an interrupt an interrupt, redact reports and skip
-state-changing tests in read-only mode. Importing this module patches nothing.
+redaction and the signal handlers; pytest_unconfigure undoes each. The hooks in between keep an
+interrupt an interrupt, redact reports and skip state-changing tests in read-only mode;
+``refusal_stage`` (a stage of plugins/outcome.py) turns a refusal into a harness error. Importing this module patches nothing.
 """
 from __future__ import annotations
 
@@ -167,10 +167,8 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     return (yield from _interrupt_not_swallowed(item))
 
 
-@pytest.hookimpl(hookwrapper=True, trylast=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+def refusal_stage(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Outcome stage (plugins/outcome.py): the guard's refusals become a harness error; the report is redacted."""
     if item.config.stash.get(_key, None) is None:
         return
     active = guard_mod.guard()
@@ -183,6 +181,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
         harness.mark(report, found[0])
     redact_report(report)
+
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int):  # noqa: ANN201
