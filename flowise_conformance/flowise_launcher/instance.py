@@ -17,6 +17,9 @@
 6. write the target TOML (mode 0600, it holds the API key) and a state JSON (pids, process
    groups, ports, data dir) that :func:`stop` uses to kill both process groups and remove the
    data dir.
+
+Why one module of about 480 lines: start, bootstrap and stop share one life cycle (the process
+groups, the state file, the data dir) and its failure handling; split, each half would need the other's.
 """
 from __future__ import annotations
 
