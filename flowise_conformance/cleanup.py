@@ -95,7 +95,7 @@ def _prover(client: FlowiseClient, journal: Journal) -> Any:
     from flowise_conformance.proof import Prover
     from flowise_conformance.run import run_tag
 
-    return Prover(client, run_tag(journal.path.parent.name))
+    return Prover(client, run_tag(journal.path.parent.name), journal)
 
 
 def _delete(client: FlowiseClient, journal: Journal, prover: Any, item: Item) -> None:

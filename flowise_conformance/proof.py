@@ -8,6 +8,12 @@ back: GET of the item, else (no such GET, or an answer that is neither 2xx nor 4
 gives for some unknown ids) its collection's list. It is the run's only when what the server
 answers carries the run's unique name (``fc-<tag>-`` or, for identifier names, ``fc_<tag>_``).
 After a DELETE, the same read-back confirms the object is gone.
+
+A proof holds until the object is gone: given the run's journal, a read-back that shows the run's
+name is journaled (``proven``), and a later read-back of the same id that shows another name (the
+run's own update renamed it: Flowise stores a fuzzed ``""``, ``12345`` or ``{}`` as that name) still
+says it is the run's. A read-back that finds it absent, or its deletion, ends the proof: an id the
+server reuses for someone else's object is not the run's.
 """
 from __future__ import annotations
 
@@ -60,9 +66,29 @@ def listed(response: Any) -> list[dict[str, Any]] | None:
 class Prover:
     """Reads objects back through one client and says whose they are."""
 
-    def __init__(self, client: FlowiseClient, tag: str) -> None:
+    def __init__(self, client: FlowiseClient, tag: str, journal: Any = None) -> None:
         self.client = client
         self.marks = run_marks(tag)
+        self.journal = journal  # run.Journal: proofs are kept there, for every process of the run and cleanup
+        self._journaled: set[tuple[str, str]] = set()  # proofs this process already wrote
+
+    def read(self, kind: str, obj_id: str) -> Reading:
+        """What the server says about one object, with the run's earlier proofs (never raises for trouble
+        with the target)."""
+        reading = self._read_now(kind, obj_id)
+        if self.journal is None:
+            return reading
+        key = (kind, obj_id)
+        if reading.state == OURS and key not in self._journaled:
+            self.journal.proven(kind, obj_id)
+            self._journaled.add(key)
+        elif reading.state == ABSENT and (key in self._journaled or key in self.journal.proven_ids()):
+            self.journal.gone(kind, obj_id)
+            self._journaled.discard(key)
+        elif reading.state == OTHER and key in self.journal.proven_ids():
+            return Reading(OURS, reading.how, reading.name,
+                           f"shown as {reading.name!r}, proven this run's by an earlier read-back")
+        return reading
 
     def classify(self, obj: dict[str, Any], how: str) -> Reading:
         name = shown_name(obj)
@@ -71,8 +97,8 @@ class Prover:
             return Reading(OURS, how, name)
         return Reading(OTHER, how, name, f"the server shows it as {name!r}, which is not a name of this run")
 
-    def read(self, kind: str, obj_id: str) -> Reading:
-        """What the server says about one object (never raises for trouble with the target)."""
+    def _read_now(self, kind: str, obj_id: str) -> Reading:
+        """What the server says about one object now."""
         from flowise_conformance.ids import UnsafeId
         from flowise_conformance.resources import owned
         from flowise_conformance.tracker import delete_path

@@ -109,6 +109,26 @@ class Journal:
                 done.add(name)
         return [(kind, name) for name, kind in intents.items() if name not in done]
 
+    def proven(self, kind: str, obj_id: str) -> None:
+        """A read-back showed the run's name on this object: it is the run's until it is gone, whatever it is
+        renamed to later (a test's or the fuzzer's update may give it a name without the run's mark)."""
+        self._append({"event": "proven", "kind": kind, "id": obj_id, "at": time.time(), "pid": os.getpid()})
+
+    def gone(self, kind: str, obj_id: str) -> None:
+        """A read-back found the object absent: an earlier proof no longer holds (the id may be reused)."""
+        self._append({"event": "gone", "kind": kind, "id": obj_id, "at": time.time(), "pid": os.getpid()})
+
+    def proven_ids(self) -> set[tuple[str, str]]:
+        """(kind, id) proven the run's and not seen deleted or absent since."""
+        proven: set[tuple[str, str]] = set()
+        for entry in self.entries():
+            key = (entry.get("kind", ""), entry.get("id", ""))
+            if entry.get("event") == "proven":
+                proven.add(key)
+            elif entry.get("event") in ("deleted", "gone"):
+                proven.discard(key)
+        return proven
+
     def deleted(self, kind: str, obj_id: str) -> None:
         _DELETED_HERE.add((str(self.path), kind, obj_id))
         self._append({"event": "deleted", "kind": kind, "id": obj_id, "at": time.time(), "pid": os.getpid()})

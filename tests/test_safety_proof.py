@@ -176,6 +176,48 @@ def test_cleanup_never_touches_an_id_of_the_start_of_run_inventory(tmp_path):
     assert report.count("unproven") == 1
 
 
+def test_an_object_proven_the_runs_stays_the_runs_when_the_run_renames_it(tmp_path):
+    """Read back with the run's name once (journaled), then renamed to '' by the run's own update: cleanup
+    still deletes it (before: LEFT ALONE, 12-13 such objects after each real-Flowise run)."""
+    from flowise_conformance.cleanup import _prover
+
+    journal = _journal(tmp_path)
+    journal.created("tool", "t-mine", "/api/v1/tools/t-mine", f"fc_{TAG}_gw_tool_2")
+    server = _Server({"/api/v1/tools/t-mine": {"id": "t-mine", "name": f"fc_{TAG}_gw_tool_2"}})
+    assert _prover(server, journal).read("tool", "t-mine").state == OURS  # type: ignore[arg-type]  # the guard's proof
+    server.objects["/api/v1/tools/t-mine"]["name"] = ""  # what the fuzzed PUT then stored
+    report = clean(server, journal)  # type: ignore[arg-type]
+    assert "DELETE /api/v1/tools/t-mine" in server.sent and report.count("deleted") == 1, \
+        f"Expected: the renamed object deleted\nReceived: {[i.line() for i in report.items]}"
+
+
+def test_without_an_earlier_proof_a_journaled_id_with_another_name_is_left_alone(tmp_path):
+    """The journal's 'created' is not proof (a create may answer another object's id): no read-back showed
+    the run's name, so the object is not deleted."""
+    journal = _journal(tmp_path)
+    journal.created("tool", "t-user", "/api/v1/tools/t-user", f"fc_{TAG}_gw_tool_1")
+    server = _Server({"/api/v1/tools/t-user": {"id": "t-user", "name": ""}})
+    report = clean(server, journal)  # type: ignore[arg-type]
+    assert not [s for s in server.sent if s.startswith("DELETE")], f"Expected: no DELETE\nReceived: {server.sent}"
+    assert report.count("unproven") == 1, [i.line() for i in report.items]
+
+
+def test_a_proof_ends_when_the_object_is_seen_gone(tmp_path):
+    """Absent once, the id is no longer the run's: a server that reuses it for another object is not believed."""
+    from flowise_conformance.proof import Prover
+
+    journal = _journal(tmp_path)
+    server = _Server({"/api/v1/tools/t-1": {"id": "t-1", "name": f"fc_{TAG}_gw_tool_1"}})
+    prover = Prover(server, TAG, journal)  # type: ignore[arg-type]
+    assert prover.read("tool", "t-1").state == OURS
+    del server.objects["/api/v1/tools/t-1"]
+    assert prover.read("tool", "t-1").state == ABSENT
+    server.objects["/api/v1/tools/t-1"] = {"id": "t-1", "name": "customer_tool"}  # the id reused
+    reading = prover.read("tool", "t-1")
+    assert reading.state == OTHER, f"Expected: not the run's after it was gone\nReceived: {reading}"
+    assert ("tool", "t-1") not in journal.proven_ids()
+
+
 @pytest.mark.parametrize("answer", [httpx.Response(503, json={}), httpx.Response(307, headers={"location": "/x"}),
                                     httpx.Response(200, text="<html>")])
 def test_an_inventory_list_that_fails_stops_the_run(answer, monkeypatch):

@@ -89,7 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
         reader_client = FlowiseClient(target)
         mine["reader_client"] = reader_client
-        reader = Prover(reader_client, run.tag).read
+        reader = Prover(reader_client, run.tag, run.journal).read
     active = Guard(target.base_url, read_only=read_only_mode, foreign=foreign, journal_to=journal_to,
                    predict_only=frozenset(target.fixtures.values()),
                    run_prefix=f"fc-{run.tag}-" if run is not None else None,
