@@ -71,6 +71,16 @@ class Prover:
         self.marks = run_marks(tag)
         self.journal = journal  # run.Journal: proofs are kept there, for every process of the run and cleanup
         self._journaled: set[tuple[str, str]] = set()  # proofs this process already wrote
+        self._proven: tuple[int, set[tuple[str, str]]] = (-1, set())  # (journal size, its proven ids)
+
+    def _proven_ids(self) -> set[tuple[str, str]]:
+        """The journal's proven ids, read again only when the (append-only) journal has grown: a sweep
+        confirms hundreds of deletes, and each would otherwise parse the whole journal."""
+        path = self.journal.path
+        size = path.stat().st_size if path.exists() else 0
+        if size != self._proven[0]:
+            self._proven = (size, self.journal.proven_ids())
+        return self._proven[1]
 
     def read(self, kind: str, obj_id: str) -> Reading:
         """What the server says about one object, with the run's earlier proofs (never raises for trouble
@@ -82,10 +92,10 @@ class Prover:
         if reading.state == OURS and key not in self._journaled:
             self.journal.proven(kind, obj_id)
             self._journaled.add(key)
-        elif reading.state == ABSENT and (key in self._journaled or key in self.journal.proven_ids()):
+        elif reading.state == ABSENT and (key in self._journaled or key in self._proven_ids()):
             self.journal.gone(kind, obj_id)
             self._journaled.discard(key)
-        elif reading.state == OTHER and key in self.journal.proven_ids():
+        elif reading.state == OTHER and key in self._proven_ids():
             return Reading(OURS, reading.how, reading.name,
                            f"shown as {reading.name!r}, proven this run's by an earlier read-back")
         return reading
