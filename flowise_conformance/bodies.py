@@ -145,3 +145,8 @@ def read_body(chunks: Iterable[bytes], content_encoding: str | None, *, limit: i
         if clock() > deadline:
             raise BodyTooSlow(f"took longer than {seconds:.0f} s ({received} bytes so far)")
     return b"".join(out)
+
+
+def media_type(content_type: str | None) -> str:
+    """A Content-Type's media type, lower case, without its parameters (``charset``, ``boundary``)."""
+    return (content_type or "").split(";", 1)[0].strip().lower()

@@ -12,7 +12,7 @@ After a DELETE, the same read-back confirms the object is gone.
 A proof holds until the object is gone: given the run's journal, a read-back that shows the run's
 name is journaled (``proven``), and a later read-back of the same id that shows another name (the
 run's own update renamed it: Flowise stores a fuzzed ``""``, ``12345`` or ``{}`` as that name) still
-says it is the run's. A read-back that finds it absent, or its deletion, ends the proof: an id the
+says it is the run's. A read-back that finds it absent (a 404 of the item: a list may hide it), or its deletion, ends the proof: an id the
 server reuses for someone else's object is not the run's.
 """
 from __future__ import annotations
@@ -92,7 +92,7 @@ class Prover:
         if reading.state == OURS and key not in self._journaled:
             self.journal.proven(kind, obj_id)
             self._journaled.add(key)
-        elif reading.state == ABSENT and (key in self._journaled or key in self._proven_ids()):
+        elif reading.state == ABSENT and reading.how == "item" and (key in self._journaled or key in self._proven_ids()):
             self.journal.gone(kind, obj_id)
             self._journaled.discard(key)
         elif reading.state == OTHER and key in self._proven_ids():

@@ -178,11 +178,6 @@ def operation(method: str, path: str) -> Operation | None:
     return by_label().get(f"{method.upper()} {path}")
 
 
-def path_templates() -> tuple[str, ...]:
-    """The spec's path templates, in its order."""
-    return tuple(dict.fromkeys(op.path for op in operations()))
-
-
 @lru_cache(maxsize=1)
 def _most_literal_first() -> tuple[Operation, ...]:
     return tuple(sorted(operations(), key=lambda op: -op.literal_segments))  # stable: document order within

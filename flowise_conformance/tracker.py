@@ -90,11 +90,19 @@ class Tracker:
         path = self.live.get((kind, obj_id)) or delete_path(kind, obj_id)
         item = cleanup.Item(kind, obj_id, None, path)
         with self.client.cleaning_up():
-            cleanup._settle(self.client, self.journal, cleanup._prover(self.client, self.journal), item, set())
+            cleanup._settle(self.client, self.journal, self._prover(), item, set())
         if item.status in ("deleted", "gone"):
             self.live.pop((kind, obj_id), None)
             return []
         return [f"cleanup of {kind} {obj_id}: {item.detail}"]
+
+    def _prover(self):  # noqa: ANN202
+        """One Prover for the tracker's life (it keeps what it proved and its read of the journal)."""
+        from flowise_conformance import cleanup
+
+        if getattr(self, "_prover_once", None) is None:
+            self._prover_once = cleanup._prover(self.client, self.journal)
+        return self._prover_once
 
     def delete_all(self) -> list[str]:
         problems: list[str] = []

@@ -144,6 +144,7 @@ SUITE_FILE = '''
 """Gadgets lifecycle: create -> get -> update persists -> delete -> gone."""
 import pytest
 
+from flowise_conformance.checks import expect_status
 from flowise_conformance.crud import expect_created, expect_gone, expect_persisted, expect_read, path
 from flowise_conformance.fixtures import creating
 
@@ -163,7 +164,7 @@ def test_gadget_lifecycle(api, tracker, create_gadget, new_name):
     expect_read(api, "gadget", gadget, ("id", "name"))
     changes = {"name": new_name("renamed")}
     expect_persisted(api, api.put(path("gadget", gadget["id"]), json=changes), "gadget", gadget["id"], changes)
-    assert api.delete(path("gadget", gadget["id"])).status_code == 200
+    expect_status(api.delete(path("gadget", gadget["id"])), 200)
     expect_gone(api, tracker, "gadget", gadget["id"])
     create_gadget()  # left for the fixture's teardown to delete
 '''

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from flowise_conformance.bodies import media_type
 from flowise_conformance.redact import excerpt, redact
 
 EXCERPT = 500
@@ -83,7 +84,7 @@ def is_json_media_type(content_type: str | None) -> bool:
     """Whether a Content-Type is the spec's one JSON media type: ``application/json``, any parameters
     (charset) allowed. The spec declares every JSON body so (no ``+json``, no other ``*/json``), and
     docs/error-shapes.md requires it of errors; expect_json and the error-shape check both use this."""
-    return (content_type or "").split(";", 1)[0].strip().lower() == "application/json"
+    return media_type(content_type) == "application/json"
 
 
 def expect_json(response: httpx.Response, *allowed: int) -> Any:

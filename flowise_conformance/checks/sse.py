@@ -32,6 +32,7 @@ from typing import Any, Iterator
 
 import httpx
 
+from flowise_conformance.bodies import media_type
 from flowise_conformance.checks.core import ConformanceFailure, describe
 from flowise_conformance.config import Target
 from flowise_conformance.sse import FlowiseEvent, StreamOutcome, StreamResult, decode_flowise, read_events
@@ -72,7 +73,7 @@ class StreamedAnswer:
 
 
 def _media_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type(response.headers.get("content-type"))
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import requests
 import urllib3
 
-from flowise_conformance.bodies import ACCEPT_ENCODING, BodyError, keep_body, read_body
+from flowise_conformance.bodies import ACCEPT_ENCODING, BodyError, keep_body, media_type, read_body
 from flowise_conformance.client import HEALTH, MAX_BODY, TargetMisbehaved
 
 READ_SIZE = 65536
@@ -71,7 +71,7 @@ class BoundedSession(requests.Session):
 
 
 def _is_event_stream(response: requests.Response) -> bool:
-    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower() == "text/event-stream"
+    return media_type(response.headers.get("content-type")) == "text/event-stream"
 
 
 class _BoundedEvents:

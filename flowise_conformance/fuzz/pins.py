@@ -245,7 +245,7 @@ class Factory:
     def make(self, kind: str) -> dict[str, Any]:
         """An object of ``kind``: its hand-written maker above, else one made from the spec (create_body)."""
         maker = getattr(self, kind, None)
-        if not kind.startswith("_") and kind not in ("make", "cleanup", "create_body") and callable(maker):
+        if not kind.startswith("_") and kind not in ("make", "cleanup") and callable(maker):
             return maker()
         if kind not in owned():
             raise HarnessError(f"fuzz setup: no factory for {kind!r}")

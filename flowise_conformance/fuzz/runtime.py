@@ -225,6 +225,19 @@ def _shape_preview(case: Any) -> None:
         splitter.update({"chunkSize": 20, "chunkOverlap": 0, "separator": "\n\n"})
 
 
+
+@lru_cache(maxsize=1)
+def _delete_operations() -> frozenset[str]:
+    """The owned kinds' item DELETEs (after_call runs on every fuzzed request: derived once)."""
+    return frozenset(r.delete_operation for r in owned().values() if r.delete_operation)
+
+
+@lru_cache(maxsize=1)
+def _created_kind() -> dict[str, str]:
+    """create operationId -> the kind it makes."""
+    return {r.create_operation: k for k, r in owned().items() if r.create_operation}
+
+
 @lru_cache(maxsize=1)
 def named_writes() -> frozenset[str]:
     """The creates and item updates of owned resources whose JSON body has a ``name``: the run's prefix goes
@@ -328,14 +341,14 @@ def after_call(context: Any, case: Any, response: Any) -> None:
     if rt is None or not 200 <= response.status_code < 300:
         return
     op_id = _operation_id(case)
-    if op_id in {r.delete_operation for r in owned().values()} and rt.factory is not None:
+    if op_id in _delete_operations() and rt.factory is not None:
         obj_id = (case.path_parameters or {}).get("id")
         if isinstance(obj_id, str) and rt.ownership.owns(obj_id):
             rt.factory.deleted.add(obj_id)
     body = _json(response)
     if not isinstance(body, dict):
         return
-    kind = next((k for k, r in owned().items() if r.create_operation == op_id), None)  # what a create makes
+    kind = _created_kind().get(op_id)  # what a create makes
     if kind and isinstance(body.get("id"), str):
         name = body.get("name") if isinstance(body.get("name"), str) else None
         # journaled before anything else happens (schemathesis reads answers as streams, which the

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from flowise_conformance import __version__, run_context
+from flowise_conformance import __version__, paths, run_context
 
 
 def target_line(target: Any, server_version: str | None) -> str:
@@ -31,7 +31,8 @@ def selection_line(selection: dict[str, Any]) -> str:
     return (f"profile: {', '.join(selection.get('profiles') or ['full'])}  level: {selection.get('level') or 'all'}"
             f"  strict: {'yes' if selection.get('strict') else 'no'}"
             + (f"  expectations: {', '.join(_file_name(f) for f in expectations)}" if expectations else "")
-            + (f"  rerun of: {selection['rerun_of']}" if selection.get("rerun_of") else ""))
+            + (f"  rerun of: {selection['rerun_of']}" if selection.get("rerun_of") else "")
+            + (f"  spec and suites from {paths.TREE_ENV}={tree}" if (tree := paths._tree()) else ""))
 
 
 def _file_name(path: str) -> str:

@@ -14,7 +14,8 @@ at the transport, just before it would leave:
   document stores, API keys, credentials); a failed listing stops the run (exit 2);
 - a state-changing request leaves only for one of the spec's write operations (a server id
   with ``..`` resolved into a collection or ``/api/v1`` is refused), and a PUT/PATCH/DELETE of
-  an owned kind's object only when it reads back with the run's name (proof.py);
+  an owned kind's object only when it reads back with the run's name, now or in an earlier
+  read-back of this run (journaled as ``proven``; proof.py);
 - no client follows a redirect of a write (httpx clients, requests sessions);
 - after Ctrl-C (or SIGTERM) every request is bounded by what is left of a STOP_BUDGET and
   refused once it is spent, so a run stops within about 10 s even against a hung server;

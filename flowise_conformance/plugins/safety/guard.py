@@ -18,9 +18,10 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from flowise_conformance.spec_model import STATE_CHANGING
 from flowise_conformance.errors import HarnessError
 
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+UNSAFE_METHODS = STATE_CHANGING  # the spec model's: one list of the methods that write
 # Seconds from Ctrl-C to the last request of the cleanup (what is left of 10 s: reports and exit).
 STOP_BUDGET = 5.0  # a run without xdist workers
 WORKER_BUDGET = 3.5  # an xdist worker's own teardown
@@ -132,7 +133,8 @@ class Guard:
         return any(m == method and pattern.match(path) for m, pattern in self.writes)
 
     def prove_write(self, method: str, path: str) -> None:
-        """A PUT/PATCH/DELETE of an owned kind's object goes out only when it reads back as the run's.
+        """A PUT/PATCH/DELETE of an owned kind's object goes out only when it reads back as the run's
+        (its name now, or an earlier read-back of this run that showed it: proof.py).
 
         An object the server says is absent may be written (a not-found check), unless only its list
         says so and the run got its id from a create answer and never deleted it: a hidden object is

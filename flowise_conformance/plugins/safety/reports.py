@@ -1,6 +1,6 @@
 """Report redaction: the API key out of every test report and, at the end, every report file.
 
-Each report is redacted as it is made (plugin.py's makereport) and again first thing when it is
+Each report is redacted as it is made (the refusal stage of plugins/outcome.py's pipeline) and again first thing when it is
 logged (``RedactReports``, on the xdist controller too), so junit, the terminal and the summary
 get it clean; ``scrub_reports`` then rewrites the files the run wrote (junit, summary, Allure,
 HTML) in case a library wrote the key by a way the hooks do not see.
