@@ -83,6 +83,15 @@ PUBLIC_OPERATIONS = frozenset(
     }
 )
 
+# The resources (= tags) of the contract, stated apart from the document like EXPECTED_OPERATIONS:
+# the registry derives them from the spec's tags, so only this list notices a tag added or dropped by mistake.
+RESOURCES = frozenset(
+    {
+        "ping", "chatflows", "prediction", "assistants", "document-store", "chatmessage",
+        "tools", "variables", "feedback", "attachments", "vector-upsert",
+    }
+)
+
 CAMEL_CASE = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 
 
@@ -165,6 +174,7 @@ def test_every_operation_has_one_resource_tag_and_x_fc_resource_equal_to_it(spec
     """Each operation has exactly one tag, a declared resource, and `x-fc-resource` equal to that tag.
     (That the declared tags are the registry's resources: tests/test_resources.py.)"""
     declared = {tag["name"] for tag in spec["tags"]}
+    assert declared == RESOURCES, f"Expected the tags {sorted(RESOURCES)}\nReceived {sorted(declared)}"
     problems = []
     for method, path, op in operations(spec):
         tags = op.get("tags", [])
