@@ -42,6 +42,7 @@ pytest_plugins: list[str] = ["flowise_conformance.plugins.error_shape", "flowise
 MARKERS = {
     "resource(name)": "the API resource a test exercises (chatflows, prediction, ...)",
     "level(level)": "requirement level: MUST, SHOULD or MAY",
+    "source(kind, docs=, flowise=, why=)": "where the requirement comes from (flowise_conformance/sources.py)",
     "mutating": "the test sends state-changing requests (POST/PUT/DELETE)",
     "requires(*capabilities)": "skipped when the target declares one of these capabilities unsupported",
     "xdist_group(name)": "tests that share one xdist worker (registered here too: runs without xdist know it)",
