@@ -17,6 +17,7 @@ def ids(messages):  # noqa: ANN001, ANN201
     return {m.get("id") for m in messages}
 
 
+@pytest.mark.source('docs+flowise', docs='DELETE /chatmessage/{id}: query chatId (Filter by chat ID)', flowise='packages/server/src/services/chat-messages/index.ts: removeAllChatMessages deletes where chatId')
 @pytest.mark.level("MUST")
 def test_delete_by_chat_id_deletes_only_that_chat(api, conversations, list_chat_messages):
     """DELETE /chatmessage/{id}?chatId=X removes chat X's messages and keeps those of the other chat."""
@@ -31,6 +32,7 @@ def test_delete_by_chat_id_deletes_only_that_chat(api, conversations, list_chat_
            received=kept.message_ids)
 
 
+@pytest.mark.source('flowise', flowise='packages/server/src/services/chat-messages/index.ts: answers TypeORM DeleteResult {raw, affected}')
 @pytest.mark.level("MUST")
 def test_delete_answers_the_number_deleted(api, conversations):
     """DELETE /chatmessage/{id}?chatId=X answers a DeleteResult whose affected counts the chat's messages."""
@@ -43,6 +45,7 @@ def test_delete_answers_the_number_deleted(api, conversations):
               f"affected is {result['affected']}, the chat had {len(doomed.messages)} messages", response=response)
 
 
+@pytest.mark.source('docs+flowise', docs='DELETE /chatmessage/{id}: query sessionId (Filter by session ID)', flowise='packages/server/src/services/chat-messages/index.ts: deletes where sessionId')
 @pytest.mark.level("MUST")
 def test_delete_by_session_id_deletes_only_that_session(api, conversations, list_chat_messages):
     """DELETE /chatmessage/{id}?sessionId=S removes session S's messages and keeps the other session's."""
@@ -59,6 +62,7 @@ def test_delete_by_session_id_deletes_only_that_session(api, conversations, list
            expected='kept.message_ids <= left', received=kept.message_ids)
 
 
+@pytest.mark.source('docs+flowise', docs='DELETE /chatmessage/{id}: Delete all chat messages for a specific chatflow', flowise='packages/server/src/services/chat-messages/index.ts: deletes every message of the chatflow')
 @pytest.mark.level("MUST")
 def test_delete_without_filters_deletes_every_message(api, conversations, list_chat_messages):
     """DELETE /chatmessage/{id} without filters removes every message of the chatflow."""
@@ -69,6 +73,7 @@ def test_delete_without_filters_deletes_every_message(api, conversations, list_c
     expect_equal(left, [], f"{len(left)} messages are still listed after deleting all")
 
 
+@pytest.mark.source('flowise', flowise='observed 3.1.4: a filter matching nothing answers 200 affected 0')
 @pytest.mark.level("MUST")
 def test_delete_matching_nothing_is_200_and_keeps_messages(api, conversations, list_chat_messages):
     """DELETE /chatmessage/{id}?chatId=<unknown chat> answers 200 with affected 0 and deletes nothing."""
@@ -83,6 +88,7 @@ def test_delete_matching_nothing_is_200_and_keeps_messages(api, conversations, l
            expected='chat.message_ids <= ids(list_chat_messages(convo.flow_id))', received=chat.message_ids)
 
 
+@pytest.mark.source('flowise', flowise="packages/server/src/services/chat-messages/index.ts: removeAllChatMessages also deletes the chat's ChatMessageFeedback")
 @pytest.mark.level("MUST")
 @pytest.mark.requires("feedback")
 def test_delete_removes_the_messages_feedback(api, conversations, rate_message):
@@ -97,6 +103,7 @@ def test_delete_removes_the_messages_feedback(api, conversations, rate_message):
     expect_equal(left, [], f"the deleted messages' feedback is still listed: {str(left)[:300]}", response=response)
 
 
+@pytest.mark.source('docs', docs='DELETE /chatmessage/{id}: 404 Chat messages not found', flowise='observed 3.1.4: see the expectations draft')
 @pytest.mark.level("MUST")
 def test_delete_of_unknown_chatflow_is_404(api):
     """DELETE /chatmessage/{id} for a chatflow id that does not exist answers 404 with the error shape."""

@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.resource("chatmessage"), pytest.mark.requires("chatmes
 CHAT_TYPES = tuple(component_schema("ChatType")["enum"])
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: 200 array of ChatMessage', flowise="packages/server/src/services/chat-messages/index.ts: lists the chatflow's stored messages")
 @pytest.mark.level("MUST")
 def test_listed_messages_match_the_chat_message_schema(conversations):
     """Every message GET /chatmessage/{id} lists after a prediction matches the ChatMessage schema."""
@@ -26,6 +27,7 @@ def test_listed_messages_match_the_chat_message_schema(conversations):
     expect_equal({m["chatflowid"] for m in chat.messages}, {convo.flow_id}, "messages name another chatflow")
 
 
+@pytest.mark.source('flowise', flowise='packages/server/src/utils/getChatMessage.ts: orders by createdDate ASC unless order=DESC')
 @pytest.mark.level("MUST")
 def test_list_is_oldest_first_by_default(conversations, list_chat_messages):
     """Without order, GET /chatmessage/{id} lists by createdDate ascending (the earlier chat first)."""
@@ -41,6 +43,7 @@ def test_list_is_oldest_first_by_default(conversations, list_chat_messages):
            received=f"positions {positions}")
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query order ASC|DESC (Sort order)', flowise='packages/server/src/utils/getChatMessage.ts: order by createdDate in the given order')
 @pytest.mark.level("MUST")
 def test_order_desc_lists_newest_first(conversations, list_chat_messages):
     """With order=DESC, GET /chatmessage/{id} lists by createdDate descending (the later chat first)."""
@@ -56,6 +59,7 @@ def test_order_desc_lists_newest_first(conversations, list_chat_messages):
            received=f"positions {positions}")
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query chatId (Filter by chat ID)', flowise='packages/server/src/utils/getChatMessage.ts: where chatId')
 @pytest.mark.level("MUST")
 def test_chat_id_filter_lists_only_that_chat(conversations, list_chat_messages):
     """GET /chatmessage/{id}?chatId=X lists exactly the messages of chat X."""
@@ -66,6 +70,7 @@ def test_chat_id_filter_lists_only_that_chat(conversations, list_chat_messages):
                  f"chatId={first.chat_id}: listed {sorted(ids(listed))}, chat has {sorted(first.message_ids)}")
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query sessionId (Filter by session ID)', flowise='packages/server/src/utils/getChatMessage.ts: where sessionId')
 @pytest.mark.level("MUST")
 def test_session_id_filter_lists_only_that_session(conversations, list_chat_messages):
     """GET /chatmessage/{id}?sessionId=S lists only messages of session S (another chat's are left out)."""
@@ -81,6 +86,7 @@ def test_session_id_filter_lists_only_that_session(conversations, list_chat_mess
     expect_equal({m.get("sessionId") for m in listed}, {first.session_id}, "a listed message has another sessionId")
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query chatType INTERNAL|EXTERNAL (Filter by chat type)', flowise='packages/server/src/utils/getChatMessage.ts: where chatType In(...)')
 @pytest.mark.level("MUST")
 def test_chat_type_filter_excludes_other_types(conversations, list_chat_messages):
     """GET /chatmessage/{id}?chatType=T leaves out messages of any other chat type."""
@@ -95,6 +101,7 @@ def test_chat_type_filter_excludes_other_types(conversations, list_chat_messages
            expected='not ids(listed) & chat.message_ids', received=ids(listed) & chat.message_ids)
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query chatType INTERNAL|EXTERNAL (Filter by chat type)', flowise='packages/server/src/utils/getChatMessage.ts: where chatType In(...)')
 @pytest.mark.level("MUST")
 def test_chat_type_filter_keeps_that_type(conversations, list_chat_messages):
     """GET /chatmessage/{id}?chatType=T lists the messages of type T."""
@@ -106,6 +113,7 @@ def test_chat_type_filter_keeps_that_type(conversations, list_chat_messages):
            expected='chat.message_ids <= ids(listed)', received=chat.message_ids)
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query memoryType (Filter by memory type)', flowise='packages/server/src/utils/getChatMessage.ts: where memoryType')
 @pytest.mark.level("MUST")
 def test_memory_type_filter_excludes_other_memory_types(conversations, list_chat_messages):
     """GET /chatmessage/{id}?memoryType=M leaves out messages stored with another (or no) memory type."""
@@ -116,6 +124,7 @@ def test_memory_type_filter_excludes_other_memory_types(conversations, list_chat
            expected='not ids(listed) & chat.message_ids', received=ids(listed) & chat.message_ids)
 
 
+@pytest.mark.source('flowise', flowise='packages/server/src/controllers/chat-messages/index.ts: reads messageId and filters by id')
 @pytest.mark.level("MUST")
 def test_message_id_filter_lists_only_that_message(conversations, list_chat_messages):
     """GET /chatmessage/{id}?messageId=M lists exactly message M."""
@@ -125,6 +134,7 @@ def test_message_id_filter_lists_only_that_message(conversations, list_chat_mess
     expect_equal(ids(listed), {chat.api_message_id}, f"messageId filter listed {sorted(ids(listed))}")
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query startDate date-time (Filter by start date)', flowise='packages/server/src/utils/getChatMessage.ts: createdDate >= startDate')
 @pytest.mark.level("MUST")
 def test_start_date_is_inclusive(conversations, list_chat_messages):
     """startDate equal to a message's createdDate lists that message and leaves out older ones."""
@@ -135,6 +145,7 @@ def test_start_date_is_inclusive(conversations, list_chat_messages):
                   f"startDate={second.first_instant()}", kept=second, left_out=first, side="after", other="older")
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query endDate date-time (Filter by end date)', flowise='packages/server/src/utils/getChatMessage.ts: createdDate <= endDate')
 @pytest.mark.level("MUST")
 def test_end_date_is_inclusive(conversations, list_chat_messages):
     """endDate equal to a message's createdDate lists that message and leaves out newer ones."""
@@ -145,6 +156,7 @@ def test_end_date_is_inclusive(conversations, list_chat_messages):
                   f"endDate={first.last_instant()}", kept=first, left_out=second, side="before", other="newer")
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query startDate/endDate (Filter by start/end date)', flowise='packages/server/src/utils/getChatMessage.ts: Between(startDate, endDate)')
 @pytest.mark.level("MUST")
 def test_date_range_lists_only_messages_inside(conversations, list_chat_messages):
     """startDate and endDate together list exactly the messages created within [startDate, endDate]."""
@@ -157,6 +169,7 @@ def test_date_range_lists_only_messages_inside(conversations, list_chat_messages
                  f"[{middle.first_instant()}, {middle.last_instant()}] listed {sorted(ids(listed))}, expected {sorted(middle.message_ids)}")
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query feedback boolean; feedbackType only applicable if feedback is true', flowise="packages/server/src/utils/getChatMessage.ts: feedback=true joins each message's feedback")
 @pytest.mark.level("MUST")
 @pytest.mark.requires("feedback")
 def test_feedback_true_attaches_each_message_feedback(conversations, list_chat_messages, rate_message):
@@ -177,6 +190,7 @@ def test_feedback_true_attaches_each_message_feedback(conversations, list_chat_m
                expected='listed.get(other, {}).get("feedback") is None', received=listed.get(other, {}).get("feedback"))
 
 
+@pytest.mark.source('docs+flowise', docs='GET /chatmessage/{id}: query feedbackType THUMBS_UP|THUMBS_DOWN (Filter by feedback type)', flowise='packages/server/src/utils/getChatMessage.ts: keeps messages whose feedback has that rating')
 @pytest.mark.level("MUST")
 @pytest.mark.requires("feedback")
 def test_feedback_type_filter_keeps_only_that_rating(conversations, list_chat_messages, rate_message):
@@ -190,6 +204,7 @@ def test_feedback_type_filter_keeps_only_that_rating(conversations, list_chat_me
     expect_not_in(disliked.api_message_id, listed, "the THUMBS_DOWN message was listed for feedbackType=THUMBS_UP")
 
 
+@pytest.mark.source('docs', docs='GET /chatmessage/{id}: startDate/endDate format date-time', flowise='observed 3.1.4: not-a-date is not validated, 200 (invalid Date in the query)')
 @pytest.mark.level("MUST")
 @pytest.mark.parametrize("name", ["startDate", "endDate"])
 def test_invalid_date_filter_is_rejected(api, chatflow, name):
@@ -197,12 +212,14 @@ def test_invalid_date_filter_is_rejected(api, chatflow, name):
     expect_error(api.get(item_path("chatmessage", chatflow['id']), params={name: "not-a-date"}))
 
 
+@pytest.mark.source('docs', docs='GET /chatmessage/{id}: chatType enum INTERNAL|EXTERNAL', flowise='observed 3.1.4: unknown chatType answers 200 []')
 @pytest.mark.level("MUST")
 def test_unknown_chat_type_is_rejected(api, chatflow):
     """A chatType outside the ChatType enumeration is answered 400 or 422 with the error shape."""
     expect_error(api.get(item_path("chatmessage", chatflow['id']), params={"chatType": "FC_NO_SUCH_TYPE"}))
 
 
+@pytest.mark.source('docs', docs='introduction: 404 Not Found - resource does not exist', flowise="observed 3.1.4: 500 'Unauthorized access' for an unknown chatflow")
 @pytest.mark.level("MUST")
 def test_list_of_unknown_chatflow_is_404(api):
     """GET /chatmessage/{id} for a chatflow id that does not exist answers 404 with the error shape."""
