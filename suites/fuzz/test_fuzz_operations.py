@@ -16,10 +16,22 @@ from flowise_conformance.fuzz.schema import item_settings, load_schema
 FC_FUZZ = True
 pytestmark = [pytest.mark.level("MUST")]
 
-schema = load_schema(["positive", "negative"])
+# upsertVector is left out: a valid upsert needs a chatflow whose vector store has an embeddings
+# model, i.e. an external service a conformance run cannot assume (the fixture's old flow had
+# "embeddings": "", so the 500 it got was the fixture's, not the server's). Its documented error
+# cases (unknown chatflow, missing key) stay in the hand-written suites.
+NOT_FUZZED = ["upsertVector"]
+schema = load_schema(["positive", "negative"]).exclude(operation_id=NOT_FUZZED)
 
 
 @schema.parametrize()
+@pytest.mark.source(
+    "docs+flowise",
+    docs="introduction: status codes 200, 400 invalid input, 401, 404, 413, 422, 500; the operations' "
+         "responses as the API reference declares them (the spec's responses transcribe them)",
+    flowise="observed 3.1.4: answers JSON with the documented statuses for valid requests; "
+            "its 500s for client mistakes are listed as deviations",
+)
 @item_settings
 def test_operation_conforms(case, fuzz_call):  # noqa: ANN001
     """Generated requests get documented statuses, content types and bodies, never a 5xx."""
