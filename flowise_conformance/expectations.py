@@ -30,7 +30,7 @@ from flowise_conformance.outcomes import Outcome
 
 # what an entry may promise; the test's actual outcome is compared with it
 EXPECTABLE = (Outcome.FAILED.value, Outcome.ERROR.value, Outcome.SKIPPED.value)
-_ENTRY_KEYS = {"test", "outcome", "reason", "evidence"}
+_ENTRY_KEYS = {"test", "outcome", "reason", "evidence", "breaks"}
 _TOP_KEYS = {"about", "expect"}
 _GLOB_CHARS = ("*", "?")
 
@@ -42,6 +42,7 @@ class Entry:
     reason: str
     evidence: str
     source: str  # "<file>#<n>" (1-based entry number) for messages and reports
+    breaks: str = ""  # the documented sentence or client behaviour the deviation breaks (issue 19: not yet on every entry)
 
     @property
     def is_glob(self) -> bool:
@@ -55,7 +56,7 @@ class Entry:
 
     def as_json(self) -> dict[str, str]:
         return {"test": self.test, "outcome": self.outcome, "reason": self.reason, "evidence": self.evidence,
-                "source": self.source}
+                "source": self.source, **({"breaks": self.breaks} if self.breaks else {})}
 
 
 @dataclass
@@ -122,7 +123,8 @@ def parse(text: str, source: str) -> list[Entry]:
         if outcome not in EXPECTABLE:
             raise UsageError(f"{where}: outcome {outcome!r} is not one of {', '.join(EXPECTABLE)}")
         entry = Entry(test, outcome, _text(item.get("reason"), where, "reason"),
-                      _text(item.get("evidence"), where, "evidence"), f"{source}#{n}")
+                      _text(item.get("evidence"), where, "evidence"), f"{source}#{n}",
+                      _text(item["breaks"], where, "breaks") if "breaks" in item else "")
         if test in seen:
             raise UsageError(f"{where}: test {test!r} is listed twice (also {seen[test]})")
         seen[test] = entry.source

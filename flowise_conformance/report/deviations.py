@@ -61,6 +61,8 @@ def render(files: list[str], title: str) -> str:
             lines.append(f"{n}. **{requirement or entry.test}**")
             lines.append(f"   - test: `{entry.test}` (expected outcome: {entry.outcome})")
             lines.append(f"   - deviation: {entry.reason}")
+            if entry.breaks:
+                lines.append(f"   - breaks: {entry.breaks}")
             lines.append(f"   - evidence: `{entry.evidence}`" if "`" not in entry.evidence else f"   - evidence: {entry.evidence}")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

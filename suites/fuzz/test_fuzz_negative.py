@@ -2,10 +2,12 @@
 
 One item per operation, SHOULD: the hand-written suites hold the documented bad-input cases
 (missing fields, malformed JSON) at MUST; this goes further, to any request that breaks a
-request constraint with a source: the types and required fields of the API reference, . TODO (issue 19, not done yet):
-constraints without a source (additionalProperties: false, minLength, an enum where the
-reference writes "e.g.") must be dropped from the negative schema; today they are still negated. The refusal must be a 4xx (400, 401, 403,
-404, 405, 406, 409, 415, 422, 428 or 429).
+request constraint of the spec, which must be answered 4xx (400, 401, 403, 404, 405, 406, 409,
+415, 422, 428 or 429). Its source is the introduction's 400/422 for invalid input, which covers
+the API reference's types and required fields. Not done yet (issue 19): the spec's constraints
+without a source (additionalProperties: false, minLength, an enum where the reference writes
+"e.g.") are still negated too, so a failure of this item must be read against the constraint
+it names before it is called a deviation.
 """
 from __future__ import annotations
 

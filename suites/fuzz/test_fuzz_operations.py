@@ -16,12 +16,7 @@ from flowise_conformance.fuzz.schema import item_settings, load_schema
 FC_FUZZ = True
 pytestmark = [pytest.mark.level("MUST")]
 
-# upsertVector is left out: a valid upsert needs a chatflow whose vector store has an embeddings
-# model, i.e. an external service a conformance run cannot assume (the fixture's old flow had
-# "embeddings": "", so the 500 it got was the fixture's, not the server's). Its documented error
-# cases (unknown chatflow, missing key) stay in the hand-written suites.
-NOT_FUZZED = ["upsertVector"]
-schema = load_schema(["positive", "negative"]).exclude(operation_id=NOT_FUZZED)
+schema = load_schema(["positive", "negative"])
 
 
 @schema.parametrize()
