@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.resource("clients"), pytest.mark.mutating, pytest.mark
 QUESTION = "hello from an official client"
 
 
+@pytest.mark.source('docs+flowise', docs='POST /prediction/{id}: 200 text and chatId', flowise='observed 3.1.4: PyPI flowise 1.0.4 and npm flowise-sdk 1.0.9 get the answer')
 @pytest.mark.level("SHOULD")
 def test_sdk_prediction_returns_the_flows_answer(sdk, chatflow):
     """A non-streamed SDK prediction returns the answer object whose text is the flow's reply to the question."""
@@ -33,6 +34,7 @@ def test_sdk_prediction_returns_the_flows_answer(sdk, chatflow):
         raise ConformanceFailure(f"The {sdk.label} got no chatId", "a non-empty chatId string", repr(answer)[:400])
 
 
+@pytest.mark.source('docs+flowise', docs="POST /prediction/{id}: streaming 'Enable streaming responses'", flowise="observed 3.1.4: the SDKs' streamed token events join to the answer text")
 @pytest.mark.level("SHOULD")
 @pytest.mark.requires("streaming")
 def test_sdk_stream_tokens_join_to_the_answer_text(sdk, stream_flow):
@@ -47,6 +49,7 @@ def test_sdk_stream_tokens_join_to_the_answer_text(sdk, stream_flow):
                                  f"tokens joined = {text!r}", f"{streamed_text(events)!r} (events {names})")
 
 
+@pytest.mark.source('docs+flowise', docs='schema Prediction: chatId continues the chat', flowise="observed 3.1.4: the SDKs' chatId is kept")
 @pytest.mark.level("SHOULD")
 def test_sdk_chat_id_continues_the_chat(sdk, chatflow):
     """A second SDK prediction given the first answer's chatId is answered in that same chat."""
@@ -63,6 +66,7 @@ def test_sdk_chat_id_continues_the_chat(sdk, chatflow):
                                  repr(second)[:400])
 
 
+@pytest.mark.source('docs+flowise', docs="schema Prediction: uploads type 'file:full'", flowise='observed 3.1.4: an SDK file:full upload reaches the flow')
 @pytest.mark.level("SHOULD")
 @pytest.mark.requires("uploads")
 def test_sdk_upload_reaches_the_flow(sdk, chatflow):
@@ -78,6 +82,7 @@ def test_sdk_upload_reaches_the_flow(sdk, chatflow):
                                  repr(text[:400]))
 
 
+@pytest.mark.source('docs', docs="POST /prediction/{id}: 404 'Chatflow with specified ID does not exist'", flowise="observed 3.1.4: the SDKs' first request GET /chatflows-streaming/{id} answers 500; a streamed failing request gets no answer")
 @pytest.mark.level("SHOULD")
 @pytest.mark.parametrize("streaming", [False, True], ids=["json", "streamed"])
 def test_sdk_reports_an_unknown_chatflow_as_404(sdk, target, streaming):

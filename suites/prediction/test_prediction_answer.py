@@ -11,6 +11,7 @@ from flowise_conformance.ids import item_path
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 
 
+@pytest.mark.source('docs+flowise', docs="POST /prediction/{id}: 200 text is 'The AI-generated response text'", flowise="packages/server/src/utils/buildChatflow.ts: answers the flow's result text")
 @pytest.mark.level("MUST")
 def test_answer_text_is_the_flows_reply(api, chatflow):
     """The answer's text is what the flow replies: the test flow's Direct Reply renders 'Echo: <question>'."""
@@ -21,6 +22,7 @@ def test_answer_text_is_the_flows_reply(api, chatflow):
                  f"text is {text!r}, the flow replies {echo_answer('what do you say')!r}", response=response)
 
 
+@pytest.mark.source('docs+flowise', docs='POST /prediction/{id}: 200 object with text, question, chatId, chatMessageId, sessionId strings', flowise='packages/server/src/utils/buildChatflow.ts: the result carries question, chatId, chatMessageId, sessionId')
 @pytest.mark.level("MUST")
 def test_answer_matches_the_schema(api, chatflow):
     """A JSON answer is valid against PredictionResponse (chatMessageId a uuid, the ids strings)."""
@@ -28,6 +30,7 @@ def test_answer_matches_the_schema(api, chatflow):
     expect_answer(response, "PredictionResponse", "POST /prediction/{id}")
 
 
+@pytest.mark.source('docs+flowise', docs="POST /prediction/{id}: chatId 'Unique identifier for the chat session'", flowise='packages/server/src/utils/buildChatflow.ts: chatId = incoming chatId or a new uuid')
 @pytest.mark.level("MUST")
 def test_requests_without_chat_id_start_new_chats(api, chatflow):
     """Two predictions sent without chatId are answered with two different chatIds (a new chat each)."""

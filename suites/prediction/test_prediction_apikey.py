@@ -21,6 +21,7 @@ def bound_chatflow(api, chatflow, suite_key_id) -> dict:
     return chatflow
 
 
+@pytest.mark.source('docs', docs="POST /prediction/{id}: 401 'Unauthorized - API key required or invalid'", flowise='packages/server/src/utils/buildChatflow.ts: validateFlowAPIKey fails, the service rethrows it as 500')
 @pytest.mark.level("MUST")
 @pytest.mark.requires("apikey")
 def test_bound_chatflow_without_key_is_401(anon, bound_chatflow):
@@ -29,6 +30,7 @@ def test_bound_chatflow_without_key_is_401(anon, bound_chatflow):
     expect_error(response, 401, why="a key-bound chatflow must refuse a request without its key")
 
 
+@pytest.mark.source('docs', docs="POST /prediction/{id}: 401 'Unauthorized - API key required or invalid'", flowise='packages/server/src/utils/buildChatflow.ts: validateFlowAPIKey fails, the service rethrows it as 500')
 @pytest.mark.level("MUST")
 @pytest.mark.requires("apikey")
 def test_bound_chatflow_with_wrong_key_is_401(anon, bound_chatflow):
@@ -38,6 +40,7 @@ def test_bound_chatflow_with_wrong_key_is_401(anon, bound_chatflow):
     expect_error(response, 401, why="a key-bound chatflow must refuse a request with another key")
 
 
+@pytest.mark.source('docs+flowise', docs="POST /prediction/{id}: 'API key may be required depending on flow settings' (bearerAuth)", flowise="packages/server/src/utils/validateKey.ts: validateFlowAPIKey accepts the chatflow's bound key")
 @pytest.mark.level("MUST")
 @pytest.mark.requires("apikey")
 def test_bound_chatflow_with_its_key_is_answered(api, bound_chatflow):
@@ -47,6 +50,7 @@ def test_bound_chatflow_with_its_key_is_answered(api, bound_chatflow):
     expect_equal(expect_json(response).get("text"), echo_answer("my key"), "The answer is not the flow's reply", response)
 
 
+@pytest.mark.source('docs+flowise', docs="POST /prediction/{id}: 'API key may be required depending on flow settings'", flowise='packages/server/src/utils/validateKey.ts: a chatflow without apikeyid needs no key')
 @pytest.mark.level("MUST")
 def test_unbound_chatflow_is_answered_without_key(anon, chatflow):
     """A chatflow bound to no key is public: a prediction without Authorization is answered 200."""

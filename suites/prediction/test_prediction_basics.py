@@ -9,6 +9,7 @@ from flowise_conformance.ids import item_path
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 
 
+@pytest.mark.source('docs+flowise', docs='POST /prediction/{id}: 200 text, question, chatId, chatMessageId, sessionId', flowise='packages/server/src/utils/buildChatflow.ts: result fields question, chatId, chatMessageId, sessionId')
 @pytest.mark.level("MUST")
 def test_prediction_answers_text_and_ids(api, chatflow):
     """POST /prediction/{id} answers 200 JSON with text, question, chatId, chatMessageId, sessionId."""
@@ -21,6 +22,7 @@ def test_prediction_answers_text_and_ids(api, chatflow):
     expect_equal(body["question"], "hello conformance", "The answer's question is not the one sent", response)
 
 
+@pytest.mark.source('docs+flowise', docs="schema Prediction: chatId continues a conversation (sessionId 'for conversation continuity')", flowise='packages/server/src/utils/buildChatflow.ts: an incoming chatId is kept')
 @pytest.mark.level("MUST")
 def test_chat_id_is_continued(api, chatflow):
     """A prediction sent with the chatId of an earlier answer stays in that chat (same chatId back)."""
@@ -31,6 +33,7 @@ def test_chat_id_is_continued(api, chatflow):
     expect_equal(expect_json(second).get("chatId"), first["chatId"], "chatId was not continued", second)
 
 
+@pytest.mark.source('flowise', flowise='packages/server/src/utils/buildChatflow.ts: stores a userMessage and an apiMessage; chatMessageId is the apiMessage id')
 @pytest.mark.level("MUST")
 def test_prediction_is_stored_as_two_messages(api, chatflow):
     """After one prediction, GET /chatmessage/{id} lists its userMessage and apiMessage."""

@@ -13,6 +13,7 @@ from flowise_conformance.ids import item_path
 pytestmark = [pytest.mark.resource("prediction"), pytest.mark.mutating]
 
 
+@pytest.mark.source('docs+flowise', docs="schema Prediction: overrideConfig object 'pass variables at runtime' (vars)", flowise='packages/server/src/utils/buildChatflow.ts: overrideConfig vars are applied')
 @pytest.mark.level("MUST")
 def test_override_config_is_accepted(api, chatflow):
     """A prediction with an overrideConfig object (vars) is answered 200 with the flow's reply."""
@@ -22,6 +23,7 @@ def test_override_config_is_accepted(api, chatflow):
     expect_equal(expect_json(response).get("text"), echo_answer("with overrides"), "The answer is not the flow's reply", response)
 
 
+@pytest.mark.source('docs+flowise', docs='schema Prediction: history array of {role apiMessage|userMessage, content}', flowise='packages/server/src/utils/buildChatflow.ts: a well-formed history is used')
 @pytest.mark.level("MUST")
 def test_history_is_accepted(api, chatflow):
     """A prediction with a well-formed history (userMessage/apiMessage items) is answered 200 with the reply."""
@@ -31,6 +33,7 @@ def test_history_is_accepted(api, chatflow):
     expect_equal(expect_json(response).get("text"), echo_answer("with history"), "The answer is not the flow's reply", response)
 
 
+@pytest.mark.source('docs', docs="POST /prediction/{id}: 400 'Invalid input provided'; history role enum [apiMessage, userMessage]", flowise="observed 3.1.4: 500 'Invalid history format' (predictionsServices wraps it)")
 @pytest.mark.level("MUST")
 def test_history_with_unknown_role_is_rejected(api, chatflow):
     """A history item whose role is not apiMessage/userMessage is answered 400 or 422 with the error shape."""
@@ -39,6 +42,7 @@ def test_history_with_unknown_role_is_rejected(api, chatflow):
     expect_error(response, why="a malformed history must be refused")
 
 
+@pytest.mark.source('docs', docs="POST /prediction/{id}: 400 'Invalid input provided'; history is an array", flowise="observed 3.1.4: 500 'Invalid history format'")
 @pytest.mark.level("MUST")
 def test_history_that_is_not_a_list_is_rejected(api, chatflow):
     """A history that is a string instead of a list is answered 400 or 422 with the error shape."""
@@ -46,12 +50,14 @@ def test_history_that_is_not_a_list_is_rejected(api, chatflow):
     expect_error(response, why="a history that is not a list must be refused")
 
 
+@pytest.mark.source('docs+flowise', docs="POST /prediction/{id}: 404 'Chatflow with specified ID does not exist'", flowise='packages/server/src/utils/buildChatflow.ts: 404 Chatflow not found')
 @pytest.mark.level("MUST")
 def test_unknown_chatflow_is_404(api):
     """POST /prediction/{id} (no streaming field) for a chatflow that does not exist answers 404 with the error shape."""
     expect_error(api.post(item_path("prediction", uuid.uuid4()), json={"question": "anyone there"}), 404)
 
 
+@pytest.mark.source('docs+flowise', docs="POST /prediction/{id}: 404 'Chatflow with specified ID does not exist'", flowise='packages/server/src/utils/buildChatflow.ts: 404 Chatflow not found')
 @pytest.mark.level("MUST")
 def test_unknown_chatflow_with_streaming_false_is_404(api):
     """POST /prediction/{id} with "streaming": false for a chatflow that does not exist answers 404 JSON."""
@@ -59,6 +65,7 @@ def test_unknown_chatflow_with_streaming_false_is_404(api):
     expect_error(response, 404)
 
 
+@pytest.mark.source('docs+flowise', docs="POST /prediction/{id}: 404 'Chatflow with specified ID does not exist' (400 invalid input)", flowise='observed 3.1.4: 404 for an id that is not a uuid')
 @pytest.mark.level("MUST")
 def test_malformed_chatflow_id_is_400_or_404(api):
     """POST /prediction/{id} with an id that is not a uuid answers 400 or 404 with the error shape."""

@@ -20,6 +20,7 @@ def _messages(api, flow_id: str, **params) -> list:
     return [m for m in messages if isinstance(m, dict)]
 
 
+@pytest.mark.source('docs+flowise', docs="POST /prediction/{id}: chatId 'Unique identifier for the chat session'", flowise='packages/server/src/utils/buildChatflow.ts: chatId = incoming chatId')
 @pytest.mark.level("MUST")
 def test_chat_id_sent_is_answered_back(api, chatflow):
     """A prediction sent with a new client-chosen chatId is answered with that chatId."""
@@ -30,6 +31,7 @@ def test_chat_id_sent_is_answered_back(api, chatflow):
     expect_equal(got, chat_id, f"chatId answered {got!r}, sent {chat_id!r}", response=response)
 
 
+@pytest.mark.source('flowise', flowise='packages/server/src/utils/buildChatflow.ts: each turn stores a userMessage and an apiMessage under the chatId')
 @pytest.mark.level("MUST")
 @pytest.mark.requires("chatmessage")
 def test_continued_chat_keeps_all_its_messages(api, chatflow):
@@ -45,6 +47,7 @@ def test_continued_chat_keeps_all_its_messages(api, chatflow):
     expect_equal(questions, ["turn one", "turn two"], f"user messages of the chat: {questions}")
 
 
+@pytest.mark.source('docs+flowise', docs="schema Prediction: overrideConfig example sessionId 'user-session-123'", flowise='packages/server/src/utils/buildChatflow.ts: sessionId = overrideConfig.sessionId when given')
 @pytest.mark.level("SHOULD")
 def test_override_session_id_is_the_session_id(api, chatflow):
     """A prediction with overrideConfig.sessionId is answered with that sessionId."""
@@ -57,6 +60,7 @@ def test_override_session_id_is_the_session_id(api, chatflow):
                  response=response)
 
 
+@pytest.mark.source('flowise', flowise='packages/server/src/utils/buildChatflow.ts: stored messages carry the sessionId')
 @pytest.mark.level("SHOULD")
 @pytest.mark.requires("chatmessage")
 def test_override_session_id_is_stored_on_the_messages(api, chatflow):

@@ -28,6 +28,7 @@ def _user_message(api, flow_id: str, chat_id: str) -> dict:
     return messages[0]
 
 
+@pytest.mark.source('docs+flowise', docs='schema Prediction: uploads items {type file, name, data base64, mime}', flowise='packages/server/src/utils/buildChatflow.ts: base64 uploads are stored and the flow answers')
 @pytest.mark.level("MUST")
 def test_base64_upload_is_answered(api, chatflow):
     """A JSON prediction with a base64 text file in uploads (type file) is answered 200 with the flow's reply."""
@@ -37,6 +38,7 @@ def test_base64_upload_is_answered(api, chatflow):
     expect_equal(expect_json(response).get("text"), echo_answer("with a file"), "The answer is not the flow's reply", response)
 
 
+@pytest.mark.source('flowise', flowise="packages/server/src/utils/buildChatflow.ts: the userMessage's fileUploads lists the uploads (name, mime)")
 @pytest.mark.level("SHOULD")
 @pytest.mark.requires("chatmessage")
 def test_base64_upload_is_recorded_on_the_user_message(api, chatflow):
@@ -52,6 +54,7 @@ def test_base64_upload_is_recorded_on_the_user_message(api, chatflow):
            expected=f"a file {FILE_NAME!r} of mime text/plain", received=uploads)
 
 
+@pytest.mark.source('docs+flowise', docs="schema Prediction: uploads type 'file:full'", flowise='packages/server/src/utils/buildChatflow.ts: file:full content is added to the question')
 @pytest.mark.level("SHOULD")
 def test_full_file_upload_reaches_the_flow(api, chatflow):
     """A file:full upload's content is given to the flow with the question: the echo flow's reply contains it."""
@@ -65,6 +68,7 @@ def test_full_file_upload_reaches_the_flow(api, chatflow):
            expected='content in text or upload["data"] in text', received=content, response=response)
 
 
+@pytest.mark.source('docs+flowise', docs='POST /prediction/{id}: multipart/form-data body with question and files', flowise='packages/server/src/routes/predictions: multer accepts files; controllers/predictions reads the form fields')
 @pytest.mark.level("SHOULD")
 def test_multipart_prediction_is_answered(api, chatflow):
     """A multipart/form-data prediction (question field + a text file in files) is answered 200 JSON with the reply."""
@@ -76,6 +80,7 @@ def test_multipart_prediction_is_answered(api, chatflow):
     expect_equal(body.get("text"), echo_answer("multipart"), f"text is {body.get('text')!r}", response=response)
 
 
+@pytest.mark.source('flowise', flowise='packages/server/src/utils/createAttachment.ts and buildChatflow.ts: the multipart question is stored as the userMessage')
 @pytest.mark.level("SHOULD")
 @pytest.mark.requires("chatmessage")
 def test_multipart_prediction_is_stored(api, chatflow):
