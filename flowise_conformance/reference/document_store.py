@@ -59,9 +59,9 @@ DELETE_KEEPS = fault(
         "fuzz/test_fuzz_stateful.py::TestDocumentStoreScenarios::test_scenarios",
     ],
 )
-LOADERS_AS_TEXT = fault(
-    "docstore-create-loaders-as-text",
-    "POST /document-store/store answers loaders and whereUsed as JSON text '[]' (as Flowise 3.1.4 does).",
+LOADERS_NOT_A_LIST = fault(
+    "docstore-create-loaders-not-a-list",
+    "POST /document-store/store answers loaders and whereUsed as {} (neither an array nor JSON text of one).",
     caught_by=["document_store/test_document_store_lifecycle.py::test_create_returns_an_empty_store"],
 )
 PREVIEW_IGNORES_COUNT = fault(
@@ -77,9 +77,10 @@ CHUNKS_UNKNOWN_STORE_EMPTY = fault(
 
 
 def _validate(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    inputs.known_fields(body, FIELDS, WHAT)
+    # Fields other than these are ignored (Flowise keeps an allowlist); an empty name is kept
+    # (neither the API reference nor Flowise refuses it).
     values = {
-        "name": inputs.text(body, "name", WHAT, required=creating, non_empty=True),
+        "name": inputs.text(body, "name", WHAT, required=creating),
         "description": inputs.text(body, "description", WHAT, required=False, nullable=True),
     }
     return {k: v for k, v in values.items() if v is not inputs.MISSING}
@@ -122,8 +123,8 @@ async def create_store(request: Request) -> Response:
         "recordManagerConfig": None,
     }, now_iso())
     shown = _shown(request, store)
-    if LOADERS_AS_TEXT.on(request):
-        shown = {**shown, "loaders": "[]", "whereUsed": "[]"}
+    if LOADERS_NOT_A_LIST.on(request):
+        shown = {**shown, "loaders": {}, "whereUsed": {}}
     return ok(shown)
 
 
@@ -211,7 +212,6 @@ def _line_span(text: str, chunk: str, start: int) -> tuple[dict[str, Any], int]:
 
 async def preview_chunks(request: Request) -> Response:
     body = await inputs.required_body(request)
-    inputs.known_fields(body, PREVIEW_FIELDS, "Loader preview")
     store_id = inputs.uuid_text(body, "storeId", "Loader preview", required=False)
     if store_id is not inputs.MISSING:
         _find(request, store_id)
