@@ -30,7 +30,7 @@ from flowise_conformance.outcomes import Outcome
 
 # what an entry may promise; the test's actual outcome is compared with it
 EXPECTABLE = (Outcome.FAILED.value, Outcome.ERROR.value, Outcome.SKIPPED.value)
-_ENTRY_KEYS = {"test", "outcome", "reason", "evidence"}
+_ENTRY_KEYS = {"test", "outcome", "reason", "evidence", "breaks"}
 _TOP_KEYS = {"about", "expect"}
 _GLOB_CHARS = ("*", "?")
 
