@@ -245,14 +245,15 @@ def test_every_error_response_is_a_shared_json_error_envelope(spec: dict[str, An
 
 
 def test_request_bodies_reject_undeclared_fields(spec: dict[str, Any]) -> None:
-    """Each JSON and multipart request body schema sets additionalProperties: false."""
+    """Each JSON and multipart request body schema sets additionalProperties: false, or says in
+    x-fc-open-because why it is open (issue 19: a body neither the docs nor Flowise close stays open)."""
     problems = []
     for method, path, op in operations(spec):
         if "requestBody" not in op:
             continue
         for media_type, media in resolve(spec, op["requestBody"])["content"].items():
             schema = resolve(spec, media["schema"])
-            if schema.get("additionalProperties") is not False:
+            if schema.get("additionalProperties") is not False and not schema.get("x-fc-open-because"):
                 problems.append(f"{method} {path} {media_type}")
     assert not problems, f"request bodies open to extra fields: {problems}"
 

@@ -249,11 +249,20 @@ def named_writes() -> frozenset[str]:
                      if "name" in (by_id()[op_id].request_body.get("application/json") or {}).get("properties", {}))
 
 
+def _empty_name_valid(op_id: str) -> bool:
+    """An empty name is a valid value (no minLength), so it is tagged too: else the object it names
+    could not be proved the run's."""
+    from flowise_conformance.spec_model import by_id
+
+    schema = (by_id()[op_id].request_body.get("application/json") or {}).get("properties", {}).get("name") or {}
+    return not schema.get("minLength")
+
+
 def _tag_names(rt: Runtime, case: Any, op_id: str) -> None:
     body = case.body
     if not isinstance(body, dict):
         return
-    if op_id in named_writes() and isinstance(body.get("name"), str) and body["name"]:
+    if op_id in named_writes() and isinstance(body.get("name"), str) and (body["name"] or _empty_name_valid(op_id)):
         if not body["name"].startswith(rt.name_prefix):
             body["name"] = rt.name_prefix + body["name"]
     if op_id in ASSISTANT_WRITES and isinstance(body.get("details"), str):

@@ -6,6 +6,7 @@ store stays EMPTY with no chunks; the preview runs the loader and splitter witho
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.requests import Request
@@ -59,9 +60,9 @@ DELETE_KEEPS = fault(
         "fuzz/test_fuzz_stateful.py::TestDocumentStoreScenarios::test_scenarios",
     ],
 )
-LOADERS_AS_TEXT = fault(
-    "docstore-create-loaders-as-text",
-    "POST /document-store/store answers loaders and whereUsed as JSON text '[]' (as Flowise 3.1.4 does).",
+LOADERS_NOT_A_LIST = fault(
+    "docstore-create-loaders-not-a-list",
+    "POST /document-store/store answers loaders and whereUsed as {} (neither an array nor JSON text of one).",
     caught_by=["document_store/test_document_store_lifecycle.py::test_create_returns_an_empty_store"],
 )
 PREVIEW_IGNORES_COUNT = fault(
@@ -76,12 +77,46 @@ CHUNKS_UNKNOWN_STORE_EMPTY = fault(
 )
 
 
+CONFIGS = ("vectorStoreConfig", "embeddingConfig", "recordManagerConfig")
+LISTS = ("loaders", "whereUsed")
+
+
+def _config(body: dict[str, Any], key: str) -> Any:
+    """A config as the API reference types it ("stored as JSON string": parsed when it is JSON text of
+    an object, else kept as sent) or as Flowise answers it (an object), or null."""
+    value = body[key]
+    if value is None or isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return parsed if isinstance(parsed, dict) else value
+    raise ApiError(400, f"{WHAT}: '{key}' must be an object, a string (JSON text of one) or null")
+
+
+def _check_list(body: dict[str, Any], key: str) -> None:
+    """loaders and whereUsed: an array or JSON text of one (spec: JsonArrayText). They are checked,
+    not kept: stores here never get loaders (saving loaders is not in the contract)."""
+    value = body[key]
+    if not isinstance(value, list) and not (isinstance(value, str) and value.lstrip().startswith("[")):
+        raise ApiError(400, f"{WHAT}: '{key}' must be an array or JSON text of one")
+
+
 def _validate(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    inputs.known_fields(body, FIELDS, WHAT)
+    # Fields other than these are ignored (Flowise keeps an allowlist); an empty name is kept
+    # (neither the API reference nor Flowise refuses it).
     values = {
-        "name": inputs.text(body, "name", WHAT, required=creating, non_empty=True),
+        "name": inputs.text(body, "name", WHAT, required=creating),
         "description": inputs.text(body, "description", WHAT, required=False, nullable=True),
     }
+    for key in CONFIGS:
+        if key in body:
+            values[key] = _config(body, key)
+    for key in LISTS:
+        if key in body:
+            _check_list(body, key)
     return {k: v for k, v in values.items() if v is not inputs.MISSING}
 
 
@@ -117,13 +152,11 @@ async def create_store(request: Request) -> Response:
         "status": "EMPTY",
         "loaders": [],
         "whereUsed": [],
-        "vectorStoreConfig": None,
-        "embeddingConfig": None,
-        "recordManagerConfig": None,
+        **{key: values.get(key) for key in CONFIGS},
     }, now_iso())
     shown = _shown(request, store)
-    if LOADERS_AS_TEXT.on(request):
-        shown = {**shown, "loaders": "[]", "whereUsed": "[]"}
+    if LOADERS_NOT_A_LIST.on(request):
+        shown = {**shown, "loaders": {}, "whereUsed": {}}
     return ok(shown)
 
 
@@ -211,7 +244,6 @@ def _line_span(text: str, chunk: str, start: int) -> tuple[dict[str, Any], int]:
 
 async def preview_chunks(request: Request) -> Response:
     body = await inputs.required_body(request)
-    inputs.known_fields(body, PREVIEW_FIELDS, "Loader preview")
     store_id = inputs.uuid_text(body, "storeId", "Loader preview", required=False)
     if store_id is not inputs.MISSING:
         _find(request, store_id)
