@@ -121,35 +121,36 @@ class Source:
         return data
 
 
-def docs_url(docs: str) -> str:
-    """The page of the API reference a ``docs=`` reference names."""
+def _follow(docs: str) -> tuple[str, str | None]:
+    """The API reference page a ``docs=`` reference names, and why it cannot be followed (None if it can)."""
     if docs.startswith("introduction"):
-        return INTRODUCTION
+        return INTRODUCTION, None if docs.startswith("introduction:") else _DOCS_FORM
     operation = _OPERATION.match(docs)
     if operation:
-        page = REFERENCE_OPERATIONS.get((operation.group(1), operation.group(2).rstrip(":")))
-        if page:
-            return DOCS_SITE + page
+        key = (operation.group(1), operation.group(2).rstrip(":"))
+        page = REFERENCE_OPERATIONS.get(key)
+        if page is None:
+            return INTRODUCTION, f"{key[0]} {key[1]} is not an operation of Flowise's API reference"
+        return DOCS_SITE + page, None
     schema = _SCHEMA.match(docs)
-    if schema and schema.group(1) in SCHEMA_PAGES:
-        return DOCS_SITE + SCHEMA_PAGES[schema.group(1)]
-    return INTRODUCTION
+    if schema:
+        name = schema.group(1)
+        url = DOCS_SITE + SCHEMA_PAGES[name] if name in SCHEMA_PAGES else INTRODUCTION
+        return url, None if name in REFERENCE_SCHEMAS else f"schema {name} is not in the API reference"
+    return INTRODUCTION, _DOCS_FORM
+
+
+_DOCS_FORM = "docs= must begin with '<METHOD> /<path>', 'schema <Name>' or 'introduction:'"
+
+
+def docs_url(docs: str) -> str:
+    """The page of the API reference a ``docs=`` reference names."""
+    return _follow(docs)[0]
 
 
 def docs_problem(docs: str) -> str | None:
     """Why a ``docs=`` reference cannot be followed, or None."""
-    if docs.startswith("introduction:"):
-        return None
-    operation = _OPERATION.match(docs)
-    if operation:
-        key = (operation.group(1), operation.group(2).rstrip(":"))
-        if key not in REFERENCE_OPERATIONS:
-            return f"{key[0]} {key[1]} is not an operation of Flowise's API reference"
-        return None
-    schema = _SCHEMA.match(docs)
-    if schema:
-        return None if schema.group(1) in REFERENCE_SCHEMAS else f"schema {schema.group(1)} is not in the API reference"
-    return "docs= must begin with '<METHOD> /<path>', 'schema <Name>' or 'introduction:'"
+    return _follow(docs)[1]
 
 
 def parse(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Source:

@@ -37,8 +37,8 @@ def pytest_collection_finish(session):
 
 
 @pytest.fixture(scope="module")
-def collected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    """Suite test id -> its fixture closure, for the whole default collection."""
+def collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole default collection, written once: items.json (fixture closures) and items.json.markers."""
     where = tmp_path_factory.mktemp("collect")
     (where / "fc_selftest_items.py").write_text(_DUMP_PLUGIN, encoding="utf-8")
     out = where / "items.json"
@@ -48,15 +48,19 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
                           cwd=where, env=env, capture_output=True, text=True, timeout=180)
     assert out.exists(), f"Expected: the collected items written\nReceived: exit {proc.returncode}\n" \
                          f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-    return json.loads(Path(out).read_text(encoding="utf-8"))
+    return out
 
 
 @pytest.fixture(scope="module")
-def collected_markers(collected: dict[str, list[str]], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    """Suite test id -> its source and level markers (written beside the fixture closures)."""
-    files = sorted(tmp_path_factory.getbasetemp().glob("collect*/items.json.markers"))
-    assert files, "Expected: the markers written beside the collected items\nReceived: no file"
-    return json.loads(files[-1].read_text(encoding="utf-8"))
+def collected(collection: Path) -> dict[str, list[str]]:
+    """Suite test id -> its fixture closure."""
+    return json.loads(collection.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def collected_markers(collection: Path) -> dict[str, dict]:
+    """Suite test id -> its source and level markers."""
+    return json.loads(Path(f"{collection}.markers").read_text(encoding="utf-8"))
 
 
 # Where every test already has its source (issue 19 is landing suite by suite; a directory on this
